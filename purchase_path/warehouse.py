@@ -1,0 +1,187 @@
+"""The warehouse: which PostgreSQL, how to reach it, and its idempotent bootstrap.
+
+Unset ``WAREHOUSE_URL`` means the embedded PostgreSQL 16 that ``pgserver`` ships, kept under the project's data
+folder and reached over a Unix socket. It keeps running after the process that started it exits, so Airflow tasks,
+dbt, ``psql`` and the tests all share it; ``purchase-path warehouse stop`` stops it.
+
+Least privilege is enforced with three group roles. Every component connects with the one configured URL and
+switches role for its job (``SET ROLE`` through the libpq ``options`` parameter), so one credential serves all and
+each job can only touch what it must:
+
+| role | may |
+| --- | --- |
+| ``loader`` | own and write ``raw`` and ``ops`` |
+| ``transformer`` | read ``raw`` and ``ops``; own and write ``staging``, ``intermediate``, ``core``, ``marts`` |
+| ``analyst`` | read ``marts`` only (a login role, for BI tools) |
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from purchase_path.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DATABASE = "purchase_path"
+LOADER, TRANSFORMER, ANALYST = "loader", "transformer", "analyst"
+LOADER_SCHEMAS = ("raw", "ops")
+DBT_SCHEMAS = ("staging", "intermediate", "core", "marts")
+
+
+class WarehouseError(RuntimeError):
+    """The warehouse cannot be reached or set up; the message names what to fix."""
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    """How to reach the warehouse. ``url`` is a libpq URL; it may hold a password, so never log it."""
+
+    url: str
+
+    @property
+    def params(self) -> dict[str, str]:
+        """The URL as libpq keywords (host, port, user, password, dbname)."""
+        return {key: str(value) for key, value in conninfo_to_dict(self.url).items()}
+
+    def conninfo(self, role: str | None = None) -> str:
+        """A libpq connection string that switches to ``role`` on connect."""
+        if role is None:
+            return self.url
+        return make_conninfo(self.url, options=f"-c role={role}")
+
+    def connect(self, role: str | None = None, **kwargs) -> psycopg.Connection:
+        try:
+            return psycopg.connect(self.conninfo(role), **kwargs)
+        except psycopg.OperationalError as error:
+            raise WarehouseError(
+                f"cannot connect to the warehouse at {self.describe()}: {first_line(error)}. "
+                "Check WAREHOUSE_URL, or unset it to use the embedded PostgreSQL."
+            ) from error
+
+    def sqlalchemy_url(self, role: str | None = None) -> str:
+        """The same warehouse as a SQLAlchemy (psycopg2) URL, as Great Expectations wants it."""
+        p = self.params
+        auth = quote(p.get("user", ""), safe="")
+        if p.get("password"):
+            auth += ":" + quote(p["password"], safe="")
+        query = {}
+        host = p.get("host", "")
+        if host.startswith("/"):
+            query["host"] = host
+            netloc = f"{auth}@"
+        else:
+            netloc = f"{auth}@{host}" + (f":{p['port']}" if p.get("port") else "")
+        if p.get("port") and host.startswith("/"):
+            query["port"] = p["port"]
+        if role:
+            query["options"] = f"-c role={role}"
+        qs = "&".join(f"{k}={quote(v, safe='/')}" for k, v in query.items())
+        return f"postgresql+psycopg2://{netloc}/{p.get('dbname', DATABASE)}" + (f"?{qs}" if qs else "")
+
+    def describe(self) -> str:
+        """Where the warehouse is, without credentials: safe for logs."""
+        p = self.params
+        return f"{p.get('user', '?')}@{p.get('host', 'localhost')}:{p.get('port', '5432')}/{p.get('dbname', '?')}"
+
+
+def first_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def start_embedded(pgdata: Path) -> Warehouse:
+    """Start (or find running) the embedded PostgreSQL and make sure its database exists."""
+    import pgserver  # imported here: only the embedded warehouse needs it
+
+    pgdata.mkdir(parents=True, exist_ok=True)
+    logging.getLogger("pgserver").setLevel(logging.WARNING)  # it logs every pg_ctl call's full output at INFO
+    server = pgserver.get_server(pgdata, cleanup_mode=None)
+    admin = Warehouse(server.get_uri("postgres"))
+    with admin.connect(autocommit=True) as conn:
+        exists = conn.execute("select 1 from pg_database where datname = %s", (DATABASE,)).fetchone()
+        if not exists:
+            log.info("creating database %s in the embedded warehouse", DATABASE)
+            conn.execute(f'create database "{DATABASE}"')
+    return Warehouse(server.get_uri(DATABASE))
+
+
+def stop_embedded(pgdata: Path) -> bool:
+    """Stop the embedded PostgreSQL if it runs. Returns whether it was running."""
+    from pgserver import pg_ctl
+
+    if not (pgdata / "postmaster.pid").exists():
+        return False
+    pg_ctl(["-w", "stop", "-m", "fast"], pgdata=pgdata, user=_pgserver_system_user())
+    return True
+
+
+def _pgserver_system_user() -> str | None:
+    import os
+
+    return "pgserver" if os.geteuid() == 0 else None
+
+
+def resolve(settings: Settings | None = None) -> Warehouse:
+    """The configured warehouse: ``WAREHOUSE_URL`` if set, else the embedded one (started if need be)."""
+    settings = settings or Settings.from_env()
+    if settings.warehouse_url:
+        return Warehouse(settings.warehouse_url)
+    return start_embedded(settings.embedded_pgdata)
+
+
+BOOTSTRAP_SQL = """
+do $$
+begin
+    if not exists (select from pg_roles where rolname = 'loader') then create role loader nologin; end if;
+    if not exists (select from pg_roles where rolname = 'transformer') then create role transformer nologin; end if;
+    if not exists (select from pg_roles where rolname = 'analyst') then create role analyst login; end if;
+end
+$$;
+grant loader, transformer, analyst to current_user;
+
+create schema if not exists raw authorization loader;
+create schema if not exists ops authorization loader;
+create schema if not exists staging authorization transformer;
+create schema if not exists intermediate authorization transformer;
+create schema if not exists core authorization transformer;
+create schema if not exists marts authorization transformer;
+
+revoke all on schema raw, ops from public;
+grant usage on schema raw, ops to transformer;
+grant select on all tables in schema raw, ops to transformer;
+alter default privileges for role loader in schema raw, ops grant select on tables to transformer;
+
+revoke all on schema staging, intermediate, core, marts from public;
+grant usage on schema marts to analyst;
+grant select on all tables in schema marts to analyst;
+alter default privileges for role transformer in schema marts grant select on tables to analyst;
+"""
+
+
+def bootstrap(warehouse: Warehouse) -> None:
+    """Create roles, schemas and grants. Safe to run any number of times, concurrently too."""
+    with warehouse.connect(autocommit=False) as conn:
+        # One bootstrap at a time: parallel Airflow tasks may all start with it.
+        conn.execute("select pg_advisory_xact_lock(hashtext('purchase_path.bootstrap'))")
+        try:
+            conn.execute(BOOTSTRAP_SQL)
+        except psycopg.errors.InsufficientPrivilege as error:
+            raise WarehouseError(
+                f"the warehouse user cannot set up roles and schemas ({first_line(error)}). "
+                "Run the bootstrap once as a user with CREATEROLE and CREATE on the database: "
+                "WAREHOUSE_URL=<admin url> purchase-path warehouse bootstrap"
+            ) from error
+    log.info("warehouse ready at %s", warehouse.describe())
+
+
+def ready(settings: Settings | None = None) -> Warehouse:
+    """Resolve, start if embedded, and bootstrap: what every entry point calls first."""
+    warehouse = resolve(settings)
+    bootstrap(warehouse)
+    return warehouse
