@@ -85,6 +85,11 @@ class Warehouse:
         qs = "&".join(f"{k}={quote(v, safe='/')}" for k, v in query.items())
         return f"postgresql+psycopg2://{netloc}/{p.get('dbname', DATABASE)}" + (f"?{qs}" if qs else "")
 
+    def login_as(self, user: str) -> str:
+        """A connection string for the same database as another login role, without our password."""
+        p = {key: value for key, value in self.params.items() if key != "password"}
+        return make_conninfo(**{**p, "user": user})
+
     def describe(self) -> str:
         """Where the warehouse is, without credentials: safe for logs."""
         p = self.params
@@ -121,18 +126,62 @@ def stop_embedded(pgdata: Path) -> bool:
     return True
 
 
+def psql_path() -> str:
+    """The psql client: the system's, else the one pgserver ships."""
+    import shutil
+
+    import pgserver
+
+    return shutil.which("psql") or str(Path(pgserver.__file__).parent / "pginstall" / "bin" / "psql")
+
+
 def _pgserver_system_user() -> str | None:
     import os
 
     return "pgserver" if os.geteuid() == 0 else None
 
 
+WAREHOUSE_CONN_ID = "warehouse_default"
+
+
 def resolve(settings: Settings | None = None) -> Warehouse:
-    """The configured warehouse: ``WAREHOUSE_URL`` if set, else the embedded one (started if need be)."""
+    """The configured warehouse, started if it is the embedded one.
+
+    ``WAREHOUSE_URL`` wins; inside Airflow, the connection ``warehouse_default`` (which Cosmos also uses for dbt);
+    else the embedded PostgreSQL.
+    """
     settings = settings or Settings.from_env()
-    if settings.warehouse_url:
-        return Warehouse(settings.warehouse_url)
-    return start_embedded(settings.embedded_pgdata)
+    url = settings.warehouse_url or _url_from_airflow_connection()
+    if url is None or Warehouse(url).params.get("host") == str(settings.embedded_pgdata):
+        return start_embedded(settings.embedded_pgdata)
+    return Warehouse(url)
+
+
+def _url_from_airflow_connection() -> str | None:
+    from purchase_path.connections import get_connection
+
+    conn = get_connection(WAREHOUSE_CONN_ID)
+    if conn is None:
+        return None
+    fields = {"host": conn.host, "port": conn.port, "user": conn.login, "password": conn.password, "dbname": conn.schema}
+    return make_conninfo(**{key: value for key, value in fields.items() if value not in (None, "")})
+
+
+def airflow_connection_json(warehouse: Warehouse) -> str:
+    """The warehouse as the JSON form of an Airflow connection (for ``AIRFLOW_CONN_WAREHOUSE_DEFAULT``)."""
+    import json
+
+    p = warehouse.params
+    return json.dumps(
+        {
+            "conn_type": "postgres",
+            "host": p.get("host", "localhost"),
+            "port": int(p.get("port", 5432)),
+            "login": p.get("user", ""),
+            "password": p.get("password", ""),
+            "schema": p.get("dbname", DATABASE),
+        }
+    )
 
 
 BOOTSTRAP_SQL = """

@@ -1,0 +1,1 @@
+"""The connector core: written once, used by every source."""

@@ -1,0 +1,54 @@
+"""Streams are data: what a source serves, keyed and cursored. The request loop is written once, in sync.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+Record = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Stream:
+    """One kind of record a source serves, landing in ``raw.<source>__<name>``.
+
+    ``children`` are streams fetched together with this one (e.g. a deal's associations): they land in their own
+    raw tables, in the same transaction, under this stream's bookmark.
+    """
+
+    name: str
+    primary_key: Callable[[Record], str]
+    cursor: Callable[[Record], datetime | None]
+    lookback: timedelta = timedelta(0)
+    children: Sequence[Stream] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The slice of a stream's history one sync asks for: ``start`` (None = from the beginning) to ``end``."""
+
+    start: datetime | None
+    end: datetime
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a stream, with the records of its child streams fetched for it."""
+
+    records: Sequence[Record]
+    children: Mapping[str, Sequence[Record]] = field(default_factory=dict)
+
+
+class Source(Protocol):
+    """What a connector module provides."""
+
+    name: str
+    streams: Sequence[Stream]
+
+    def pages(self, stream: Stream, window: Window) -> Iterator[Page]:
+        """Yield the stream's records in the window, oldest cursor first."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,51 @@
+"""Daily path-to-purchase pipeline: extract every source → dbt → quality gate → stakeholder report.
+
+Wiring only: each step lives in ``purchase_path.pipeline``; dbt runs through Cosmos, one task per model.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from airflow.sdk import dag, task
+from airflow.timetables.interval import CronDataIntervalTimetable
+
+from connectors.registry import SOURCES
+from purchase_path import pipeline
+from purchase_path.orchestration import DEFAULT_ARGS, dbt_task_group
+
+
+@dag(
+    dag_id="path_to_purchase_daily",
+    schedule=CronDataIntervalTimetable("@daily", timezone="UTC"),
+    start_date=datetime(2026, 7, 1, tzinfo=timezone.utc),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=["purchase-path", "daily"],
+    doc_md=__doc__,
+)
+def path_to_purchase_daily():
+    @task
+    def prepare_warehouse() -> str:
+        return pipeline.prepare_warehouse()
+
+    @task
+    def extract(source: str, data_interval_start=None, data_interval_end=None) -> list[dict]:
+        return pipeline.extract(source, data_interval_start, data_interval_end)
+
+    @task
+    def quality_gate(run_id=None) -> dict:
+        return pipeline.quality_gate(run_label=run_id)
+
+    @task
+    def report(data_interval_start=None) -> str:
+        return pipeline.render_report(data_interval_start.date())
+
+    extracts = [extract.override(task_id=f"extract_{source}")(source) for source in SOURCES]
+    transform = dbt_task_group()
+    prepare_warehouse() >> extracts
+    extracts >> transform >> quality_gate() >> report()
+
+
+path_to_purchase_daily()

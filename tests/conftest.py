@@ -1,0 +1,79 @@
+"""Shared fixtures: one real embedded PostgreSQL and one real sandbox server per test session.
+
+The session gets its own ``PURCHASE_PATH_HOME`` (warehouse data, Airflow home, reports) in a temporary folder,
+set before Airflow is imported anywhere, so tests never touch the developer's ``.data``. Set ``WAREHOUSE_URL``
+to run the suite against another PostgreSQL instead.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+_HOME = Path(tempfile.mkdtemp(prefix="pp-test-"))
+os.environ["PURCHASE_PATH_HOME"] = str(_HOME)
+os.environ.setdefault("AIRFLOW_HOME", str(_HOME / "airflow"))
+for _name in [name for name in os.environ if name.startswith("AIRFLOW_CONN_")]:
+    del os.environ[_name]
+
+from purchase_path import warehouse as wh  # noqa: E402
+from purchase_path.settings import Settings  # noqa: E402
+
+SANDBOX_SEED = 7
+SANDBOX_BUYERS = 400
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+@pytest.fixture(scope="session")
+def warehouse(settings: Settings):
+    w = wh.ready(settings)
+    yield w
+    if not settings.warehouse_url:
+        wh.stop_embedded(settings.embedded_pgdata)
+
+
+@pytest.fixture(scope="session")
+def world():
+    from sandbox.world import World
+
+    return World.generate(seed=SANDBOX_SEED, buyers=SANDBOX_BUYERS)
+
+
+@pytest.fixture(scope="session")
+def sandbox(world):
+    from sandbox.server import SandboxServer
+
+    server = SandboxServer(world).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def hubspot_configured(sandbox, monkeypatch):
+    """The HubSpot connection pointed at the sandbox, as a user would configure it."""
+    for name, value in sandbox.airflow_connections().items():
+        monkeypatch.setenv(name, value)
+    return sandbox
+
+
+@pytest.fixture
+def clean_raw(warehouse):
+    """Drop what the connectors wrote, so a test starts from an empty raw schema and no bookmarks."""
+
+    def clean() -> None:
+        with warehouse.connect(autocommit=True) as conn:
+            tables = conn.execute(
+                "select schemaname || '.' || tablename from pg_tables where schemaname in ('raw', 'ops')"
+            ).fetchall()
+            for (table,) in tables:
+                conn.execute(f"drop table {table} cascade")
+
+    clean()
+    return clean
