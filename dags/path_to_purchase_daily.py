@@ -12,7 +12,7 @@ from airflow.timetables.interval import CronDataIntervalTimetable
 
 from connectors.registry import SOURCES
 from purchase_path import pipeline
-from purchase_path.orchestration import DEFAULT_ARGS, dbt_task_group
+from purchase_path.orchestration import dbt_task_group, default_args
 
 
 @dag(
@@ -21,7 +21,7 @@ from purchase_path.orchestration import DEFAULT_ARGS, dbt_task_group
     start_date=datetime(2026, 7, 1, tzinfo=timezone.utc),
     catchup=False,
     max_active_runs=1,
-    default_args=DEFAULT_ARGS,
+    default_args=default_args(),
     tags=["purchase-path", "daily"],
     doc_md=__doc__,
 )
@@ -39,13 +39,15 @@ def path_to_purchase_daily():
         return pipeline.quality_gate(run_label=run_id)
 
     @task
-    def report(data_interval_start=None) -> str:
-        return pipeline.render_report(data_interval_start.date())
+    def report(gate_summary: dict, data_interval_start=None) -> str:
+        return pipeline.render_report(data_interval_start.date(), gate_summary)
 
     extracts = [extract.override(task_id=f"extract_{source}")(source) for source in SOURCES]
     transform = dbt_task_group()
     prepare_warehouse() >> extracts
-    extracts >> transform >> quality_gate() >> report()
+    gate = quality_gate()
+    extracts >> transform >> gate
+    report(gate)
 
 
 path_to_purchase_daily()

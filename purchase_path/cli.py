@@ -158,7 +158,7 @@ def report(report_date: datetime | None) -> None:
     from purchase_path import pipeline
 
     day = report_date.date() if report_date else date.today() - timedelta(days=1)
-    click.echo(pipeline.render_report(day))
+    click.echo(pipeline.render_report(day, gate_summary=None))
 
 
 def _add_sandbox() -> None:

@@ -29,16 +29,23 @@ def extract(source: str, interval_start: datetime | None, interval_end: datetime
 
 
 def quality_gate(run_label: str) -> dict:
-    """Validate raw, core and marts with Great Expectations. Raises when data must not reach a report."""
-    from expectations.gate import run_gate
+    """Validate raw, core and marts with Great Expectations. Raises when data must not reach a report.
 
-    result = run_gate(warehouse.resolve(), run_label=run_label)
+    Returns the gate's summary (JSON-ready, for XCom); run summaries are kept under ``$PURCHASE_PATH_HOME/quality``
+    so that volume checks compare against the last passed run.
+    """
+    from expectations import run_gate
+
+    settings = Settings.from_env()
+    result = run_gate(warehouse.resolve(settings), run_label=run_label, results_dir=settings.quality_dir)
     return result.summary()
 
 
-def render_report(report_date: date) -> str:
-    """Render the stakeholder report for ``report_date``; returns the file's path."""
+def render_report(report_date: date, gate_summary: dict | None) -> str:
+    """Render the stakeholder report for ``report_date``, stating the gate's verdict; returns the file's path."""
+    from expectations import GateResult
     from reports import render_report as render
 
     settings = Settings.from_env()
-    return str(render(warehouse.resolve(settings), report_date, settings.report_dir))
+    gate = GateResult.from_dict(gate_summary) if gate_summary else None
+    return str(render(warehouse.resolve(settings), report_date, settings.report_dir, gate=gate))

@@ -35,6 +35,10 @@ class Settings:
         return self.home / "pg"
 
     @property
+    def quality_dir(self) -> Path:
+        return self.home / "quality"
+
+    @property
     def airflow_home(self) -> Path:
         return self.home / "airflow"
 

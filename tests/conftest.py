@@ -15,12 +15,14 @@ import pytest
 
 _HOME = Path(tempfile.mkdtemp(prefix="pp-test-"))
 os.environ["PURCHASE_PATH_HOME"] = str(_HOME)
-os.environ.setdefault("AIRFLOW_HOME", str(_HOME / "airflow"))
-for _name in [name for name in os.environ if name.startswith("AIRFLOW_CONN_")]:
+for _name in [name for name in os.environ if name.startswith(("AIRFLOW_CONN_", "AIRFLOW__"))]:
     del os.environ[_name]
 
 from purchase_path import warehouse as wh  # noqa: E402
+from purchase_path.airflow_env import airflow_config, airflow_connections  # noqa: E402
 from purchase_path.settings import Settings  # noqa: E402
+
+os.environ.update(airflow_config(Settings.from_env()))
 
 SANDBOX_SEED = 7
 SANDBOX_BUYERS = 400
@@ -64,6 +66,13 @@ def hubspot_configured(sandbox, monkeypatch):
 
 
 @pytest.fixture
+def airflow_connected(warehouse, sandbox, monkeypatch):
+    """Airflow's connections to the test warehouse and the sandbox, as `make airflow` sets them."""
+    for name, value in airflow_connections(warehouse, sandbox.airflow_connections()).items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.fixture
 def clean_raw(warehouse):
     """Drop what the connectors wrote, so a test starts from an empty raw schema and no bookmarks."""
 
@@ -77,3 +86,17 @@ def clean_raw(warehouse):
 
     clean()
     return clean
+
+
+@pytest.fixture(scope="session")
+def dbt_manifest():
+    """A fresh dbt manifest: the DAG lays out its dbt tasks from it."""
+    from purchase_path.transform import run_dbt
+
+    run_dbt(["parse", "--quiet"], None)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    import shutil
+
+    shutil.rmtree(_HOME, ignore_errors=True)
