@@ -145,6 +145,8 @@ def run_airflow(settings: Settings, port: int = 8080) -> None:
             **os.environ,
             **airflow_environment(settings, wh, sandbox.airflow_connections()),
             "AIRFLOW__API__PORT": str(port),
+            # standalone starts its components as `airflow ...`: this venv's airflow must come first on PATH.
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         }
         click.echo(f"Sandbox APIs at {sandbox.base_url}; warehouse {wh.describe()}")
         click.echo(f"Airflow UI and API: http://localhost:{port}  (Ctrl-C stops both)")
