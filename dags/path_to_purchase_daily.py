@@ -5,7 +5,7 @@ Wiring only: each step lives in ``purchase_path.pipeline``; dbt runs through Cos
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from airflow.sdk import dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
@@ -18,7 +18,7 @@ from purchase_path.orchestration import dbt_task_group, default_args
 @dag(
     dag_id="path_to_purchase_daily",
     schedule=CronDataIntervalTimetable("@daily", timezone="UTC"),
-    start_date=datetime(2026, 7, 1, tzinfo=timezone.utc),
+    start_date=datetime(2026, 7, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),

@@ -125,9 +125,7 @@ class Seen:
     validated_at: datetime
 
 
-def _inspect(
-    warehouse: Warehouse, tables: Sequence[GatedTable]
-) -> tuple[dict[str, str], dict[str, datetime | None]]:
+def _inspect(warehouse: Warehouse, tables: Sequence[GatedTable]) -> tuple[dict[str, str], dict[str, datetime | None]]:
     """Which tables GX could not open, and why; and when each readable raw table was last loaded.
 
     The first is checked before GX runs, so one missing table hides no other's results. The second only
@@ -146,9 +144,7 @@ def _inspect(
             if oid is None:
                 problems[table.relation] = "the table does not exist (has its load or dbt model run?)"
             elif not can_read:
-                problems[table.relation] = (
-                    f"role {TRANSFORMER} has no SELECT on it (re-run the warehouse bootstrap)"
-                )
+                problems[table.relation] = f"role {TRANSFORMER} has no SELECT on it (re-run the warehouse bootstrap)"
             elif table.max_load_age is not None:
                 with contextlib.suppress(psycopg.Error):
                     query = last_load_sql(table, table.relation)
@@ -193,15 +189,9 @@ def _validate(
         definitions = []
         suite_order: dict[str, int] = {}
         for table in tables:
-            asset = datasource.add_table_asset(
-                table.relation, table_name=table.name, schema_name=table.schema
-            )
-            suite = context.suites.add(
-                gx.ExpectationSuite(name=table.relation, expectations=suite_expectations(table))
-            )
-            suite_order.update(
-                (expectation.id, position) for position, expectation in enumerate(suite.expectations)
-            )
+            asset = datasource.add_table_asset(table.relation, table_name=table.name, schema_name=table.schema)
+            suite = context.suites.add(gx.ExpectationSuite(name=table.relation, expectations=suite_expectations(table)))
+            suite_order.update((expectation.id, position) for position, expectation in enumerate(suite.expectations))
             definitions.append(
                 context.validation_definitions.add(
                     gx.ValidationDefinition(

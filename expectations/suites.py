@@ -179,8 +179,7 @@ def suite_expectations(table: GatedTable) -> list[Expectation]:
             gxe.ExpectTableRowCountToBeBetween(
                 min_value={"$PARAMETER": table.history_parameter},
                 description=(
-                    f"table keeps at least {1 - table.max_row_drop:.0%} of the rows it had "
-                    "at the last passed gate run"
+                    f"table keeps at least {1 - table.max_row_drop:.0%} of the rows it had at the last passed gate run"
                 ),
                 meta={"history": True},
             )

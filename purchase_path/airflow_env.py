@@ -35,7 +35,10 @@ def airflow_config(settings: Settings) -> dict[str, str]:
 
 def airflow_connections(warehouse: Warehouse, sources: Mapping[str, str] | None = None) -> dict[str, str]:
     """``AIRFLOW_CONN_*`` variables: the warehouse's, plus the sources' (e.g. the sandbox's)."""
-    return {f"AIRFLOW_CONN_{WAREHOUSE_CONN_ID.upper()}": airflow_connection_json(warehouse), **(sources or {})}
+    return {
+        f"AIRFLOW_CONN_{WAREHOUSE_CONN_ID.upper()}": airflow_connection_json(warehouse),
+        **(sources or {}),
+    }
 
 
 def airflow_environment(

@@ -72,7 +72,7 @@ def warehouse_start() -> None:
     settings = Settings.from_env()
     w = wh.ready(settings)
     click.echo(f"warehouse ready: {w.describe()}")
-    click.echo(f"connect as analyst: purchase-path warehouse psql   (or: psql \"{w.login_as('analyst')}\")")
+    click.echo(f'connect as analyst: purchase-path warehouse psql   (or: psql "{w.login_as("analyst")}")')
 
 
 @warehouse.command("psql", context_settings={"ignore_unknown_options": True})

@@ -12,8 +12,9 @@ import re
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
-from datetime import datetime, time as clock_time, timezone
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
+from datetime import time as clock_time
 from pathlib import Path
 
 import click
@@ -65,10 +66,19 @@ TASK_STARTED = re.compile(r"\[DAG TEST\] running task <TaskInstance: [\w.-]+?\.(
 
 def run_dag_test(logical_date: datetime, env: dict[str, str], log_file: Path) -> int:
     """``airflow dags test`` for one date: the full log to ``log_file``, one progress line per task here."""
-    command = [str(Path(sys.executable).with_name("airflow")), "dags", "test", DAG_ID, logical_date.isoformat()]
-    with log_file.open("a") as log, subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
-    ) as process:
+    command = [
+        str(Path(sys.executable).with_name("airflow")),
+        "dags",
+        "test",
+        DAG_ID,
+        logical_date.isoformat(),
+    ]
+    with (
+        log_file.open("a") as log,
+        subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+        ) as process,
+    ):
         for line in process.stdout:
             log.write(line)
             if match := TASK_STARTED.search(line):
@@ -102,7 +112,7 @@ def run_demo(settings: Settings, *, buyers: int, seed: int) -> None:
         if airflow_cli(["db", "migrate"], env, log_file) != 0:
             _fail(f"`airflow db migrate` failed; see {log_file}")
 
-        interval_end = datetime.combine(sandbox.world.end_date, clock_time(0), tzinfo=timezone.utc)
+        interval_end = datetime.combine(sandbox.world.end_date, clock_time(0), tzinfo=UTC)
         step(4, 4, f"Running DAG {DAG_ID} for the day before {interval_end:%Y-%m-%d} (log: {log_file})")
         if run_dag_test(interval_end, env, log_file) != 0:
             _fail(f"the DAG run failed; the log says which task and why: {log_file}")
@@ -132,7 +142,7 @@ def print_summary(settings: Settings, wh: warehouse.Warehouse, seconds: float) -
     reports = sorted(settings.report_dir.glob("*/*.html"))
     click.echo(f"\nReport:   {reports[-1] if reports else 'none written'}")
     click.echo("Airflow:  make airflow, then open http://localhost:8080 (no login needed locally)")
-    click.echo(f"SQL:      .venv/bin/purchase-path warehouse psql      (or: psql \"{wh.login_as('analyst')}\")")
+    click.echo(f'SQL:      .venv/bin/purchase-path warehouse psql      (or: psql "{wh.login_as("analyst")}")')
     click.echo("          e.g.  select * from marts.mart_channel_performance order by report_date desc limit 10;")
 
 
@@ -150,7 +160,5 @@ def run_airflow(settings: Settings, port: int = 8080) -> None:
         }
         click.echo(f"Sandbox APIs at {sandbox.base_url}; warehouse {wh.describe()}")
         click.echo(f"Airflow UI and API: http://localhost:{port}  (Ctrl-C stops both)")
-        try:
+        with suppress(KeyboardInterrupt):
             airflow_cli(["standalone"], env)
-        except KeyboardInterrupt:
-            pass

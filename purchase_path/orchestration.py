@@ -57,9 +57,7 @@ def dbt_task_group(group_id: str = "transform") -> DbtTaskGroup:
                 conn_id=WAREHOUSE_CONN_ID, profile_args={"schema": "staging", "role": TRANSFORMER}
             ),
         ),
-        execution_config=ExecutionConfig(
-            execution_mode=ExecutionMode.LOCAL, invocation_mode=InvocationMode.DBT_RUNNER
-        ),
+        execution_config=ExecutionConfig(execution_mode=ExecutionMode.LOCAL, invocation_mode=InvocationMode.DBT_RUNNER),
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
             test_behavior=TestBehavior.BUILD,

@@ -163,7 +163,13 @@ def _url_from_airflow_connection() -> str | None:
     conn = get_connection(WAREHOUSE_CONN_ID)
     if conn is None:
         return None
-    fields = {"host": conn.host, "port": conn.port, "user": conn.login, "password": conn.password, "dbname": conn.schema}
+    fields = {
+        "host": conn.host,
+        "port": conn.port,
+        "user": conn.login,
+        "password": conn.password,
+        "dbname": conn.schema,
+    }
     return make_conninfo(**{key: value for key, value in fields.items() if value not in (None, "")})
 
 

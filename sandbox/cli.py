@@ -85,9 +85,7 @@ def sandbox(verbose: bool) -> None:
 
 @sandbox.command()
 @_world_options
-@click.option(
-    "--host", default="127.0.0.1", show_default=True, help="Interface to listen on (keep it loopback)."
-)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (keep it loopback).")
 @click.option(
     "--port",
     type=click.IntRange(min=0, max=65535),
@@ -99,12 +97,9 @@ def sandbox(verbose: bool) -> None:
     "--now",
     callback=_instant,
     metavar="ISO",
-    help="The sandbox clock: requests see the world as it stood then. "
-    "Default: the end of the world's last day.",
+    help="The sandbox clock: requests see the world as it stood then. Default: the end of the world's last day.",
 )
-def serve(
-    seed: int, buyers: int, start: datetime, days: int, host: str, port: int, now: datetime | None
-) -> None:
+def serve(seed: int, buyers: int, start: datetime, days: int, host: str, port: int, now: datetime | None) -> None:
     """Serve the emulated vendor APIs until Ctrl-C.
 
     Point a connector at the printed base URL, with the printed credentials: the same connector code then runs
@@ -113,9 +108,7 @@ def serve(
     world = _generate(seed, buyers, start, days)
     server = SandboxServer(world, host=host, port=port, now=now)
     click.echo(f"World: {summarise(world).text}")
-    click.echo(
-        f"Clock: {iso_ms(server.clock.now_ms)} (world {iso_ms(world.start_ms)} .. {iso_ms(world.end_ms)})"
-    )
+    click.echo(f"Clock: {iso_ms(server.clock.now_ms)} (world {iso_ms(world.start_ms)} .. {iso_ms(world.end_ms)})")
     click.echo(f"Serving on {server.base_url}")
     click.echo("Endpoints (HubSpot CRM):")
     for endpoint in server.endpoints():
@@ -141,9 +134,7 @@ def serve(
 )
 def truth(seed: int, buyers: int, start: datetime, days: int, out_dir: Path) -> None:
     """Write the world's ground truth: every buyer, every purchase, and the vendor ids they are known by."""
-    world = World(
-        WorldConfig(seed=seed, buyers=buyers, start=date(start.year, start.month, start.day), days=days)
-    )
+    world = World(WorldConfig(seed=seed, buyers=buyers, start=date(start.year, start.month, start.day), days=days))
     for path in world.write_truth(out_dir):
         click.echo(str(path))
 

@@ -83,9 +83,7 @@ def buyer_row(buyer: Buyer) -> dict[str, str]:
 def purchase_rows(buyer: Buyer) -> Iterable[dict[str, str]]:
     opportunities = {o.seq: o for o in buyer.opportunities}
     for purchase in buyer.purchases:
-        opportunity = (
-            opportunities.get(purchase.opportunity_seq) if purchase.opportunity_seq is not None else None
-        )
+        opportunity = opportunities.get(purchase.opportunity_seq) if purchase.opportunity_seq is not None else None
         yield {
             "buyer_id": buyer.buyer_id,
             "purchase_seq": str(purchase.seq),

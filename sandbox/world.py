@@ -133,9 +133,7 @@ class Opportunity:
     seq: int  # 0-based, per buyer, in opening order
     name: str
     opened_at: int
-    steps: tuple[
-        tuple[str, int], ...
-    ]  # (sales step, when reached), in order; ends in ("won"|"lost", at) if closed
+    steps: tuple[tuple[str, int], ...]  # (sales step, when reached), in order; ends in ("won"|"lost", at) if closed
     outcome: str  # "won", "lost" or "open"
     closed_at: int | None
     expected_close_at: int  # the forecast the seller put in when opening it
@@ -220,9 +218,7 @@ class World:
         self._buyers = tuple(buyers) if buyers is not None else None
 
     @classmethod
-    def generate(
-        cls, seed: int = 42, buyers: int = 2000, start: date = date(2026, 7, 1), days: int = 120
-    ) -> World:
+    def generate(cls, seed: int = 42, buyers: int = 2000, start: date = date(2026, 7, 1), days: int = 120) -> World:
         config = WorldConfig(seed=seed, buyers=buyers, start=start, days=days)
         return cls(config, [generate_buyer(config, index) for index in range(buyers)])
 
@@ -318,9 +314,7 @@ def generate_buyer(config: WorldConfig, index: int) -> Buyer:
 
     first, last = identity.pick(vocab.FIRST_NAMES), identity.pick(vocab.LAST_NAMES)
     is_b2b = identity.chance(B2B_SHARE)
-    company = (
-        f"{identity.pick(vocab.COMPANY_PREFIXES)} {identity.pick(vocab.COMPANY_SUFFIXES)}" if is_b2b else None
-    )
+    company = f"{identity.pick(vocab.COMPANY_PREFIXES)} {identity.pick(vocab.COMPANY_SUFFIXES)}" if is_b2b else None
     currency = "EUR" if identity.chance(EUR_SHARE) else "USD"
     email_typed = _typed_email(identity, index, first, last, company)
 
@@ -336,9 +330,7 @@ def generate_buyer(config: WorldConfig, index: int) -> Buyer:
     planned_purchase_at = None
     if will_buy:
         assert considered_at is not None
-        planned_purchase_at = considered_at + (
-            journey.days(21, shape=2.0) if is_b2b else journey.days(3, 1.2)
-        )
+        planned_purchase_at = considered_at + (journey.days(21, shape=2.0) if is_b2b else journey.days(3, 1.2))
     purchase_times = _purchase_times(journey, planned_purchase_at, is_b2b, end)
     retained_at = purchase_times[1] if len(purchase_times) > 1 else None
     advocated_at = None
@@ -350,9 +342,7 @@ def generate_buyer(config: WorldConfig, index: int) -> Buyer:
     opportunities: tuple[Opportunity, ...] = ()
     if is_b2b and crm is not None and crm.lead_at is not None:
         assert company is not None
-        opportunities = _opportunities(
-            sales, company, currency, crm.lead_at, planned_purchase_at, purchase_times, end
-        )
+        opportunities = _opportunities(sales, company, currency, crm.lead_at, planned_purchase_at, purchase_times, end)
         crm = _with_sales_qualification(crm_draw, crm, opportunities)
 
     purchases = _purchases(sales, is_b2b, currency, purchase_times, opportunities)
@@ -383,11 +373,7 @@ def _typed_email(draw: _Draw, index: int, first: str, last: str, company: str | 
     # The index after a separator keeps every address unique: names hold no digits.
     local = draw.pick((f"{first}.{last}", f"{first[0]}{last}", f"{first}_{last[0]}"))
     local = f"{local}.{index}"
-    domain = (
-        (company.lower().replace(" ", "") + ".example")
-        if company
-        else draw.pick(vocab.CONSUMER_EMAIL_DOMAINS)
-    )
+    domain = (company.lower().replace(" ", "") + ".example") if company else draw.pick(vocab.CONSUMER_EMAIL_DOMAINS)
     email = f"{local}@{domain}"
     style = draw.rng.random()
     if style < 0.85:
@@ -479,13 +465,9 @@ def _with_sales_qualification(draw: _Draw, crm: CrmFacts, opportunities: tuple[O
     opened = opportunities[0].opened_at
     sql_at = max(crm.lead_at, opened - draw.between(0, MS_PER_DAY))
     mql_at = (
-        crm.mql_at
-        if crm.mql_at is not None and crm.mql_at <= sql_at
-        else crm.lead_at + (sql_at - crm.lead_at) // 2
+        crm.mql_at if crm.mql_at is not None and crm.mql_at <= sql_at else crm.lead_at + (sql_at - crm.lead_at) // 2
     )
-    return CrmFacts(
-        known_at=crm.known_at, known_via=crm.known_via, lead_at=crm.lead_at, mql_at=mql_at, sql_at=sql_at
-    )
+    return CrmFacts(known_at=crm.known_at, known_via=crm.known_via, lead_at=crm.lead_at, mql_at=mql_at, sql_at=sql_at)
 
 
 def _opportunities(
@@ -505,18 +487,12 @@ def _opportunities(
         plans.append((opened, planned_purchase_at, True, False, first_amount, f"{company} - {product}"))
         for repeat_at in purchase_times[1:]:
             previous_close = plans[-1][1]
-            opened = max(
-                previous_close + (repeat_at - previous_close) // 2, repeat_at - draw.days(7, shape=2.0)
-            )
-            amount = _round_to(
-                first_amount * Decimal(str(round(draw.fraction(0.3, 0.9), 2))), 50, minimum=500
-            )
+            opened = max(previous_close + (repeat_at - previous_close) // 2, repeat_at - draw.days(7, shape=2.0))
+            amount = _round_to(first_amount * Decimal(str(round(draw.fraction(0.3, 0.9), 2))), 50, minimum=500)
             plans.append((opened, repeat_at, True, True, amount, f"{company} - Expansion {len(plans)}"))
     elif draw.chance(P_LOST_OPPORTUNITY):
         opened = lead_at + draw.days(4)
-        plans.append(
-            (opened, opened + draw.days(18, shape=2.0), False, False, first_amount, f"{company} - {product}")
-        )
+        plans.append((opened, opened + draw.days(18, shape=2.0), False, False, first_amount, f"{company} - {product}"))
 
     opportunities = []
     for seq, (opened, close, won, is_repeat, amount, name) in enumerate(plans):

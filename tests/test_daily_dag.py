@@ -58,12 +58,16 @@ def snapshot(warehouse) -> dict[str, object]:
                 "select count(*) from core.fct_touchpoints where touch_type = 'crm_contact_created'"
             ),
             "won_touches": one("select count(*) from core.fct_touchpoints where touch_type = 'crm_deal_won'"),
-            "won_deals": one("select count(*) from raw.hubspot__deals where payload->'properties'->>'dealstage' = 'closedwon'"),
+            "won_deals": one(
+                "select count(*) from raw.hubspot__deals where payload->'properties'->>'dealstage' = 'closedwon'"
+            ),
             "revenue": one("select coalesce(sum(revenue), 0) from marts.mart_channel_performance"),
         }
 
 
-def test_daily_dag_end_to_end_and_idempotent(daily_dag, airflow_connected, clean_raw, warehouse, sandbox, settings, world):
+def test_daily_dag_end_to_end_and_idempotent(
+    daily_dag, airflow_connected, clean_raw, warehouse, sandbox, settings, world
+):
     from sandbox.credentials import HUBSPOT_TOKEN
 
     interval_end = datetime.combine(world.end_date, time(0), tzinfo=UTC)

@@ -51,9 +51,7 @@ def clock(sandbox):
     sandbox.set_clock(before)
 
 
-def test_full_then_incremental_sync_matches_what_the_api_serves(
-    hubspot_configured, clean_raw, warehouse, world, clock
-):
+def test_full_then_incremental_sync_matches_what_the_api_serves(hubspot_configured, clean_raw, warehouse, world, clock):
     sandbox = hubspot_configured
     halfway = midnight(world.start_date + timedelta(days=60))
     clock(halfway)

@@ -38,7 +38,9 @@ class StreamResult:
         return asdict(self)
 
 
-def plan_window(bookmark: datetime | None, interval_start: datetime | None, interval_end: datetime, stream: Stream) -> Window:
+def plan_window(
+    bookmark: datetime | None, interval_start: datetime | None, interval_end: datetime, stream: Stream
+) -> Window:
     """The window a run asks for. No bookmark: the whole history up to the interval's end."""
     if bookmark is None:
         return Window(start=None, end=interval_end)
@@ -91,7 +93,10 @@ def sync_stream(
                 _audit_progress(conn, batch.batch_id, pages, records)
             log.info("%s.%s: page %d loaded, %d records so far", source.name, stream.name, pages, records)
     except BaseException:
-        conn.execute("update ops.load_audit set status = 'failed', finished_at = now() where batch_id = %s", (batch.batch_id,))
+        conn.execute(
+            "update ops.load_audit set status = 'failed', finished_at = now() where batch_id = %s",
+            (batch.batch_id,),
+        )
         raise
     with conn.transaction():
         state.advance_bookmark(conn, source.name, stream.name, window.end)
@@ -143,6 +148,4 @@ def _audit_start(conn: psycopg.Connection, source: str, stream: str, batch: Batc
 
 
 def _audit_progress(conn: psycopg.Connection, batch_id: str, pages: int, records: int) -> None:
-    conn.execute(
-        "update ops.load_audit set pages = %s, records = %s where batch_id = %s", (pages, records, batch_id)
-    )
+    conn.execute("update ops.load_audit set pages = %s, records = %s where batch_id = %s", (pages, records, batch_id))

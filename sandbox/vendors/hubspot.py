@@ -274,9 +274,7 @@ class HubSpotApi:
         except _ApiError as error:
             if str(error) != error.message:
                 log.debug("hubspot %s %s refused: %s", request.method, request.path, error)
-            response = _error_response(
-                error.status, error.message, error.category, correlation_id, **error.extra
-            )
+            response = _error_response(error.status, error.message, error.category, correlation_id, **error.extra)
         return response.with_headers(rate_headers + correlation_header)
 
     def _authenticated(self, request: Request) -> bool:
@@ -287,9 +285,7 @@ class HubSpotApi:
         parts = request.path.strip("/").split("/")
         allowed = []
         for handler, method, pattern in self._routes:
-            if len(parts) == len(pattern) and all(
-                p in ("*", part) for p, part in zip(pattern, parts, strict=True)
-            ):
+            if len(parts) == len(pattern) and all(p in ("*", part) for p, part in zip(pattern, parts, strict=True)):
                 if request.method == method:
                     return handler(request, parts)
                 allowed.append(method)
@@ -369,9 +365,7 @@ class HubSpotApi:
     def _search(self, request: Request, parts: list[str]) -> Response:
         kind = _object_type_or_error(parts[3])
         if len(request.body) > SEARCH_MAX_BODY_CHARS:
-            raise _ApiError(
-                400, GENERIC_400_MESSAGE, detail=f"body longer than {SEARCH_MAX_BODY_CHARS} chars"
-            )
+            raise _ApiError(400, GENERIC_400_MESSAGE, detail=f"body longer than {SEARCH_MAX_BODY_CHARS} chars")
         body = _json_object(request.body)
         limit = _int_param(body.get("limit"), SEARCH_DEFAULT_LIMIT, "limit")
         if not 1 <= limit <= SEARCH_MAX_LIMIT:
@@ -452,9 +446,7 @@ class HubSpotApi:
 # -- request parsing helpers --------------------------------------------------------------------------------
 
 
-def _error_response(
-    status: int, message: str, category: str | None, correlation_id: str, **extra: Any
-) -> Response:
+def _error_response(status: int, message: str, category: str | None, correlation_id: str, **extra: Any) -> Response:
     body: dict[str, Any] = {"status": "error", "message": message, "correlationId": correlation_id}
     body.update(extra)
     if category is not None:
@@ -496,9 +488,7 @@ def _int_param(value: object, default: int, name: str) -> int:
     try:
         return int(str(value))
     except ValueError as error:
-        raise _ApiError(
-            400, GENERIC_400_MESSAGE, detail=f"{name} must be an integer, got {value!r}"
-        ) from error
+        raise _ApiError(400, GENERIC_400_MESSAGE, detail=f"{name} must be an integer, got {value!r}") from error
 
 
 def _comma_values(values: Sequence[str]) -> list[str]:
@@ -577,9 +567,7 @@ def _compile_filter(kind: str, raw: object) -> _Filter:
         )
         return _Filter(name, operator, property_kind, values=parsed)
     if operator == "BETWEEN":
-        return _Filter(
-            name, operator, property_kind, value=value_of("value"), high_value=value_of("highValue")
-        )
+        return _Filter(name, operator, property_kind, value=value_of("value"), high_value=value_of("highValue"))
     return _Filter(name, operator, property_kind, value=value_of("value"))
 
 
@@ -591,9 +579,7 @@ def _filter_value(kind: Kind, value: object, name: str) -> object:
         if kind is Kind.NUMBER:
             return Decimal(text)
     except (ValueError, InvalidOperation) as error:
-        raise _ApiError(
-            400, GENERIC_400_MESSAGE, detail=f"{name}: cannot read {value!r} as {kind.value}"
-        ) from error
+        raise _ApiError(400, GENERIC_400_MESSAGE, detail=f"{name}: cannot read {value!r} as {kind.value}") from error
     return text.casefold() if kind is Kind.STRING else text
 
 

@@ -248,8 +248,7 @@ def contact_record(buyer: Buyer) -> CrmObject | None:
         "lastname": buyer.last_name,
     }
     versions = [
-        (at, {**base, "lastmodifieddate": at, "lifecyclestage": stage})
-        for at, stage in lifecycle_changes(buyer)
+        (at, {**base, "lastmodifieddate": at, "lifecyclestage": stage}) for at, stage in lifecycle_changes(buyer)
     ]
     return _record(CONTACTS, contact_id, crm.known_at, versions)
 
@@ -258,9 +257,7 @@ def lifecycle_changes(buyer: Buyer) -> list[tuple[int, str]]:
     """(when, lifecycle stage) each time the contact's stage moved; HubSpot's lifecycle only moves forward."""
     crm = buyer.crm
     assert crm is not None
-    candidates: list[tuple[int, str]] = [
-        (crm.known_at, "subscriber" if crm.known_via == "newsletter" else "lead")
-    ]
+    candidates: list[tuple[int, str]] = [(crm.known_at, "subscriber" if crm.known_via == "newsletter" else "lead")]
     if crm.lead_at is not None:
         candidates.append((crm.lead_at, "lead"))
     if crm.mql_at is not None:

@@ -116,13 +116,10 @@ def load(
         if touches:
             columns = list(touches[0])
             conn.cursor().executemany(
-                f"insert into core.fct_touchpoints ({', '.join(columns)})"
-                f" values ({', '.join(['%s'] * len(columns))})",
+                f"insert into core.fct_touchpoints ({', '.join(columns)}) values ({', '.join(['%s'] * len(columns))})",
                 [tuple(row[c] for c in columns) for row in touches],
             )
-        conn.cursor().executemany(
-            "insert into marts.mart_channel_performance values (%s, %s, %s, %s, %s, %s)", mart
-        )
+        conn.cursor().executemany("insert into marts.mart_channel_performance values (%s, %s, %s, %s, %s, %s)", mart)
 
 
 def test_good_data_passes_and_leaves_a_summary(warehouse, tmp_path):

@@ -46,9 +46,7 @@ def warehouse():
 def fill_mart(warehouse: wh.Warehouse, rows: list[tuple]) -> None:
     with warehouse.connect("transformer") as conn:
         conn.execute("truncate marts.mart_channel_performance")
-        conn.cursor().executemany(
-            "insert into marts.mart_channel_performance values (%s, %s, %s, %s, %s, %s)", rows
-        )
+        conn.cursor().executemany("insert into marts.mart_channel_performance values (%s, %s, %s, %s, %s, %s)", rows)
 
 
 MART = [
@@ -65,11 +63,7 @@ MART = [
 
 PASSED_GATE = GateResult(
     passed=True,
-    checks=[
-        CheckOutcome(
-            "core.fct_touchpoints", "expect_column_values_to_be_unique", "touch_id is unique", True, ""
-        )
-    ],
+    checks=[CheckOutcome("core.fct_touchpoints", "expect_column_values_to_be_unique", "touch_id is unique", True, "")],
     validated_at=datetime(2024, 6, 1, 5, 7, tzinfo=UTC),
 )
 

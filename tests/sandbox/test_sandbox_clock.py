@@ -26,9 +26,7 @@ def test_a_deal_closed_after_the_clock_is_not_won_yet(demo_world, client_for):
 
         def won_ids() -> set[str]:
             body = {
-                "filterGroups": [
-                    {"filters": [{"propertyName": "dealstage", "operator": "EQ", "value": "closedwon"}]}
-                ],
+                "filterGroups": [{"filters": [{"propertyName": "dealstage", "operator": "EQ", "value": "closedwon"}]}],
                 "limit": 200,
             }
             return {r["id"] for r in hubspot.search_all("deals", body)}
@@ -41,11 +39,7 @@ def test_a_deal_closed_after_the_clock_is_not_won_yet(demo_world, client_for):
         server.set_clock(from_ms(deal.closed_at))
         after = the_deal()
         assert after["properties"]["dealstage"] == "closedwon"
-        assert (
-            after["properties"]["closedate"]
-            == after["properties"]["hs_lastmodifieddate"]
-            == iso_ms(deal.closed_at)
-        )
+        assert after["properties"]["closedate"] == after["properties"]["hs_lastmodifieddate"] == iso_ms(deal.closed_at)
         assert after["createdAt"] == before["createdAt"]
         assert deal_id in won_ids()
 
@@ -61,16 +55,12 @@ def test_a_deal_closed_after_the_clock_is_not_won_yet(demo_world, client_for):
 
 
 def test_lifecycle_stage_moves_with_the_clock(demo_world, client_for):
-    buyer = next(
-        b for b in demo_world.iter_buyers() if b.crm and any(o.outcome == "won" for o in b.opportunities)
-    )
+    buyer = next(b for b in demo_world.iter_buyers() if b.crm and any(o.outcome == "won" for o in b.opportunities))
     won_at = min(o.closed_at for o in buyer.opportunities if o.outcome == "won")
     contact_path = f"/crm/v3/objects/contacts/{contact_id_for(buyer)}"
     with SandboxServer(demo_world, now=from_ms(won_at - 1)) as server:
         hubspot = client_for(server.base_url)
-        stage_before = hubspot.get(contact_path, properties="lifecyclestage").json()["properties"][
-            "lifecyclestage"
-        ]
+        stage_before = hubspot.get(contact_path, properties="lifecyclestage").json()["properties"]["lifecyclestage"]
         server.set_clock(from_ms(won_at))
         after = hubspot.get(contact_path, properties="lifecyclestage").json()
     assert stage_before in ("opportunity", "salesqualifiedlead")

@@ -20,9 +20,7 @@ REQUESTS = [
         "POST",
         "/crm/v3/objects/deals/search",
         {
-            "filterGroups": [
-                {"filters": [{"propertyName": "dealstage", "operator": "EQ", "value": "closedwon"}]}
-            ],
+            "filterGroups": [{"filters": [{"propertyName": "dealstage", "operator": "EQ", "value": "closedwon"}]}],
             "sorts": [{"propertyName": "amount", "direction": "DESCENDING"}],
             "limit": 100,
         },

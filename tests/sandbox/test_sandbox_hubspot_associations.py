@@ -8,9 +8,7 @@ from sandbox.vendors.hubspot_crm import contact_id_for, deal_id_for
 def test_deal_to_contact_batch_read(hubspot, demo_world):
     pairs = {deal_id_for(b, o): contact_id_for(b) for b in demo_world.iter_buyers() for o in b.opportunities}
     deal_ids = sorted(pairs, key=int)[:120]
-    answer = hubspot.post(
-        "/crm/v4/associations/deals/contacts/batch/read", {"inputs": [{"id": i} for i in deal_ids]}
-    )
+    answer = hubspot.post("/crm/v4/associations/deals/contacts/batch/read", {"inputs": [{"id": i} for i in deal_ids]})
     assert answer.status_code == 200
     body = answer.json()
     assert body["status"] == "COMPLETE"
@@ -34,17 +32,13 @@ def test_contact_to_deal_batch_read_and_spellings(hubspot, demo_world):
         )
         assert answer.status_code == 200, (from_type, to_type)
         (result,) = answer.json()["results"]
-        assert [t["toObjectId"] for t in result["to"]] == [
-            int(deal_id_for(buyer, o)) for o in buyer.opportunities
-        ]
+        assert [t["toObjectId"] for t in result["to"]] == [int(deal_id_for(buyer, o)) for o in buyer.opportunities]
         assert {t["associationTypes"][0]["typeId"] for t in result["to"]} == {4}
 
 
 def test_ids_without_associations_are_reported_as_errors(hubspot, demo_world):
     deal_id = next(deal_id_for(b, o) for b in demo_world.iter_buyers() for o in b.opportunities)
-    answer = hubspot.post(
-        "/crm/v4/associations/deals/contacts/batch/read", {"inputs": [{"id": deal_id}, {"id": "42"}]}
-    )
+    answer = hubspot.post("/crm/v4/associations/deals/contacts/batch/read", {"inputs": [{"id": deal_id}, {"id": "42"}]})
     assert answer.status_code == 207
     body = answer.json()
     assert [r["from"]["id"] for r in body["results"]] == [deal_id]

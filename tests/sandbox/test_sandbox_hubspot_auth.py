@@ -70,8 +70,7 @@ def test_rate_limit_is_enforced_only_when_switched_on(demo_world):
         headers = {"Authorization": f"Bearer {limited.token}"}
         with requests.Session() as session:
             answers = [
-                session.get(f"{server.base_url}/crm/v3/objects/deals", headers=headers, timeout=10)
-                for _ in range(6)
+                session.get(f"{server.base_url}/crm/v3/objects/deals", headers=headers, timeout=10) for _ in range(6)
             ]
     statuses = [a.status_code for a in answers]
     assert statuses[:3] == [200, 200, 200]

@@ -95,10 +95,7 @@ def test_filter_operators(hubspot):
 
     customers = {r["id"] for r in everyone if r["properties"]["lifecyclestage"] in ("customer", "evangelist")}
     assert customers
-    assert (
-        ids({"propertyName": "lifecyclestage", "operator": "IN", "values": ["customer", "evangelist"]})
-        == customers
-    )
+    assert ids({"propertyName": "lifecyclestage", "operator": "IN", "values": ["customer", "evangelist"]}) == customers
     assert (
         ids({"propertyName": "lifecyclestage", "operator": "NOT_IN", "values": ["customer", "evangelist"]})
         == {r["id"] for r in everyone} - customers
@@ -106,15 +103,12 @@ def test_filter_operators(hubspot):
     with_company = {r["id"] for r in everyone if r["properties"]["company"]}
     assert ids({"propertyName": "company", "operator": "HAS_PROPERTY"}) == with_company
     assert (
-        ids({"propertyName": "company", "operator": "NOT_HAS_PROPERTY"})
-        == {r["id"] for r in everyone} - with_company
+        ids({"propertyName": "company", "operator": "NOT_HAS_PROPERTY"}) == {r["id"] for r in everyone} - with_company
     )
 
     # String equality ignores case; several groups are ORed.
     one, other = everyone[3], everyone[7]
-    assert ids({"propertyName": "email", "operator": "EQ", "value": one["properties"]["email"].upper()}) == {
-        one["id"]
-    }
+    assert ids({"propertyName": "email", "operator": "EQ", "value": one["properties"]["email"].upper()}) == {one["id"]}
     either = ids(
         groups=[
             {"filters": [{"propertyName": "hs_object_id", "operator": "EQ", "value": one["id"]}]},
@@ -138,17 +132,9 @@ def test_search_validation_errors_are_hubspots_400(hubspot):
         {"limit": 201},
         {"after": "ten"},
         {"filterGroups": too_many_groups},
-        {
-            "filterGroups": [
-                {"filters": [{"propertyName": "no_such_property", "operator": "EQ", "value": "x"}]}
-            ]
-        },
+        {"filterGroups": [{"filters": [{"propertyName": "no_such_property", "operator": "EQ", "value": "x"}]}]},
         {"filterGroups": [{"filters": [{"propertyName": "email", "operator": "LIKE", "value": "x"}]}]},
-        {
-            "filterGroups": [
-                {"filters": [{"propertyName": "createdate", "operator": "GT", "value": "yesterday"}]}
-            ]
-        },
+        {"filterGroups": [{"filters": [{"propertyName": "createdate", "operator": "GT", "value": "yesterday"}]}]},
         {"query": "x" * 3001},
     ]
     for body in bad:
@@ -157,10 +143,7 @@ def test_search_validation_errors_are_hubspots_400(hubspot):
         error = answer.json()
         assert error["status"] == "error" and error["category"] == "VALIDATION_ERROR", body
         assert error["correlationId"]
-    assert (
-        hubspot.session.post(f"{hubspot.base_url}/crm/v3/objects/contacts/search", data=b"{nope").status_code
-        == 400
-    )
+    assert hubspot.session.post(f"{hubspot.base_url}/crm/v3/objects/contacts/search", data=b"{nope").status_code == 400
 
 
 def test_search_stops_at_hubspots_10000_result_cap(big_hubspot):

@@ -18,9 +18,7 @@ def read_csv(path) -> list[dict[str, str]]:
 
 def test_truth_matches_what_hubspot_serves_at_the_worlds_end(tmp_path, hubspot, demo_world):
     seed, size = demo_world.seed, len(demo_world)
-    result = CliRunner().invoke(
-        sandbox, ["truth", "--seed", str(seed), "--buyers", str(size), "--out", str(tmp_path)]
-    )
+    result = CliRunner().invoke(sandbox, ["truth", "--seed", str(seed), "--buyers", str(size), "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     buyers = read_csv(tmp_path / "buyers.csv")
     purchases = read_csv(tmp_path / "purchases.csv")
@@ -30,9 +28,7 @@ def test_truth_matches_what_hubspot_serves_at_the_worlds_end(tmp_path, hubspot, 
 
     # Every closed-won deal served is a true purchase, same amount, currency and time; and vice versa.
     won_query = {
-        "filterGroups": [
-            {"filters": [{"propertyName": "dealstage", "operator": "EQ", "value": "closedwon"}]}
-        ],
+        "filterGroups": [{"filters": [{"propertyName": "dealstage", "operator": "EQ", "value": "closedwon"}]}],
         "properties": ["amount", "deal_currency_code", "closedate"],
         "limit": 200,
     }
@@ -47,9 +43,7 @@ def test_truth_matches_what_hubspot_serves_at_the_worlds_end(tmp_path, hubspot, 
     assert all(p["hubspot_deal_id"] == "" for p in purchases if p["kind"] == "ecommerce")
 
     # Every contact served is a true buyer, and the normalised email is the served email, normalised.
-    contacts = {
-        r["id"]: r["properties"]["email"] for page in hubspot.list_all("contacts", limit=100) for r in page
-    }
+    contacts = {r["id"]: r["properties"]["email"] for page in hubspot.list_all("contacts", limit=100) for r in page}
     known = {b["hubspot_contact_id"]: b for b in buyers if b["hubspot_contact_id"]}
     assert set(contacts) == set(known)
     for contact_id, email in contacts.items():
@@ -60,9 +54,7 @@ def test_truth_matches_what_hubspot_serves_at_the_worlds_end(tmp_path, hubspot, 
     first_purchase = {}
     for purchase in purchases:
         first_purchase.setdefault(purchase["buyer_id"], purchase["purchased_at"])
-        first_purchase[purchase["buyer_id"]] = min(
-            first_purchase[purchase["buyer_id"]], purchase["purchased_at"]
-        )
+        first_purchase[purchase["buyer_id"]] = min(first_purchase[purchase["buyer_id"]], purchase["purchased_at"])
     assert {b["buyer_id"]: b["first_purchase_at"] for b in buyers if b["first_purchase_at"]} == first_purchase
 
 

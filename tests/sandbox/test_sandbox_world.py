@@ -19,14 +19,7 @@ def test_the_funnel_narrows_and_the_crm_knows_a_share_of_buyers(demo_world):
             ("advocacy", buyer.advocated_at),
         ):
             reached[stage] += at is not None
-    assert (
-        buyers
-        > reached["consideration"]
-        > reached["purchase"]
-        > reached["retention"]
-        > reached["advocacy"]
-        > 0
-    )
+    assert buyers > reached["consideration"] > reached["purchase"] > reached["retention"] > reached["advocacy"] > 0
     assert reached["purchase"] < 0.25 * buyers  # most buyers never buy
     assert 0.30 <= summary.known_to_crm / buyers <= 0.50
     assert sum(summary.by_furthest_stage.values()) == buyers
