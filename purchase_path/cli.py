@@ -161,10 +161,12 @@ def report(report_date: datetime | None) -> None:
     click.echo(pipeline.render_report(day, gate_summary=None))
 
 
-def _add_sandbox() -> None:
+def _add_package_commands() -> None:
+    from attribution.cli import attribute
     from sandbox.cli import sandbox
 
     main.add_command(sandbox)
+    main.add_command(attribute)
 
 
-_add_sandbox()
+_add_package_commands()
