@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from sandbox.faults import MODES, FaultPlan
 from sandbox.server import SandboxServer
 from sandbox.timefmt import iso_ms, parse_instant
 from sandbox.world import World, WorldConfig, summarise
@@ -59,6 +60,13 @@ def _generate(seed: int, buyers: int, start: datetime, days: int) -> World:
     return World.generate(seed=seed, buyers=buyers, start=date(start.year, start.month, start.day), days=days)
 
 
+def _faults(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> FaultPlan:
+    try:
+        return FaultPlan.parse(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from error
+
+
 def _instant(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:
     if value is None:
         return None
@@ -74,7 +82,7 @@ def sandbox(verbose: bool) -> None:
     """A local stand-in for the source APIs, over a seeded synthetic world of buyers.
 
     \b
-    serve: an HTTP server on loopback that speaks each vendor's API (HubSpot CRM so far)
+    serve: an HTTP server on loopback that speaks each vendor's API (HubSpot CRM, Matomo, GA4 so far)
     truth: the world's ground truth as CSV files, to check what the warehouse infers
     """
     logging.basicConfig(
@@ -99,18 +107,40 @@ def sandbox(verbose: bool) -> None:
     metavar="ISO",
     help="The sandbox clock: requests see the world as it stood then. Default: the end of the world's last day.",
 )
-def serve(seed: int, buyers: int, start: datetime, days: int, host: str, port: int, now: datetime | None) -> None:
+@click.option(
+    "--fault",
+    "faults",
+    multiple=True,
+    callback=_faults,
+    metavar="MODE[:RATE][,KEY=VALUE...]",
+    help=(
+        f"Misbehave like a real API (repeatable). MODE: {', '.join(MODES)}. RATE: every Nth request (default 10) "
+        "or a fraction (0.25 = every 4th). Keys: first, times, burst, delay, retry_after, field, records, length, "
+        "path. E.g. --fault 429:5 --fault 5xx-burst:20,burst=4 --fault drift-null:3,field=updatedAt."
+    ),
+)
+def serve(
+    seed: int,
+    buyers: int,
+    start: datetime,
+    days: int,
+    host: str,
+    port: int,
+    now: datetime | None,
+    faults: FaultPlan,
+) -> None:
     """Serve the emulated vendor APIs until Ctrl-C.
 
     Point a connector at the printed base URL, with the printed credentials: the same connector code then runs
     against the sandbox as against the vendor.
     """
     world = _generate(seed, buyers, start, days)
-    server = SandboxServer(world, host=host, port=port, now=now)
+    server = SandboxServer(world, host=host, port=port, now=now, faults=faults)
     click.echo(f"World: {summarise(world).text}")
     click.echo(f"Clock: {iso_ms(server.clock.now_ms)} (world {iso_ms(world.start_ms)} .. {iso_ms(world.end_ms)})")
+    click.echo(f"Faults: {faults}")
     click.echo(f"Serving on {server.base_url}")
-    click.echo("Endpoints (HubSpot CRM):")
+    click.echo("Endpoints (HubSpot CRM, Matomo, GA4):")
     for endpoint in server.endpoints():
         click.echo(f"  {endpoint}")
     click.echo("Airflow connections for these sources:")
@@ -130,12 +160,23 @@ def serve(seed: int, buyers: int, start: datetime, days: int, host: str, port: i
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
     required=True,
-    help="Folder to write buyers.csv, purchases.csv and world.json into (created if missing).",
+    help=(
+        "Folder to write buyers.csv, identities.csv, touches.csv, purchases.csv, channel_contributions.csv and "
+        "world.json into (created if missing)."
+    ),
 )
-def truth(seed: int, buyers: int, start: datetime, days: int, out_dir: Path) -> None:
-    """Write the world's ground truth: every buyer, every purchase, and the vendor ids they are known by."""
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes generating buyers in parallel (the files are the same for any number).",
+)
+def truth(seed: int, buyers: int, start: datetime, days: int, out_dir: Path, workers: int) -> None:
+    """Write the world's ground truth: every buyer, identity, touch and purchase, and each channel's true
+    contribution to conversions. Streams buyers: any world size fits in bounded memory."""
     world = World(WorldConfig(seed=seed, buyers=buyers, start=date(start.year, start.month, start.day), days=days))
-    for path in world.write_truth(out_dir):
+    for path in world.write_truth(out_dir, workers=workers):
         click.echo(str(path))
 
 

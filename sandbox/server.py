@@ -21,15 +21,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from sandbox.faults import FaultPlan
 from sandbox.timefmt import from_ms
+from sandbox.vendors.ga4 import Ga4Api, Ga4Options
 from sandbox.vendors.hubspot import HubSpotApi, HubSpotOptions
+from sandbox.vendors.matomo import MatomoApi, MatomoOptions
 from sandbox.web import Clock, Request, Response, VendorApp
+from sandbox.web_visits import WebLog
 from sandbox.world import World
 
 log = logging.getLogger(__name__)
 
 # Airflow connection id per vendor app: the connection a connector reads to reach that source.
-CONNECTION_IDS = {"hubspot": "hubspot_default"}
+CONNECTION_IDS = {"hubspot": "hubspot_default", "matomo": "matomo_default", "ga4": "ga4_default"}
 
 
 class SandboxServer:
@@ -46,13 +50,20 @@ class SandboxServer:
         *,
         now: datetime | None = None,
         hubspot: HubSpotOptions | None = None,
+        matomo: MatomoOptions | None = None,
+        ga4: Ga4Options | None = None,
+        faults: FaultPlan | None = None,
     ) -> None:
         self.world = world
+        self.faults = faults or FaultPlan()
         self.clock = Clock(world.end_ms)
         if now is not None:
             self.clock.set(now)
         self.hubspot = HubSpotApi(world, self.clock, hubspot)
-        self.apps: tuple[VendorApp, ...] = (self.hubspot,)
+        web_log = WebLog(world)  # both web analytics tags see the same visits; indexed on first use
+        self.matomo = MatomoApi(world, self.clock, matomo, web_log=web_log)
+        self.ga4 = Ga4Api(world, self.clock, ga4, web_log=web_log)
+        self.apps: tuple[VendorApp, ...] = (self.hubspot, self.matomo, self.ga4)
         self._httpd = _HttpServer((host, port), _handler_for(self))
         self._thread: threading.Thread | None = None
 
@@ -79,6 +90,10 @@ class SandboxServer:
         """Serve the world as it stood at ``moment`` (naive means UTC) from the next request on."""
         self.clock.set(moment)
 
+    def set_faults(self, plan: FaultPlan | None) -> None:
+        """Misbehave as ``plan`` says (with fresh counters) from the next request on; None: behave."""
+        self.faults = plan or FaultPlan()
+
     def airflow_connections(self) -> dict[str, str]:
         """``AIRFLOW_CONN_<ID>`` environment variable → Airflow connection JSON, one per emulated source."""
         connections = {
@@ -86,6 +101,18 @@ class SandboxServer:
                 "conn_type": "http",
                 "host": self.base_url,
                 "password": self.hubspot.options.token,
+            },
+            CONNECTION_IDS[self.matomo.name]: {
+                "conn_type": "http",
+                "host": self.base_url,
+                "password": self.matomo.options.token_auth,
+                "extra": {"site_id": str(self.matomo.options.site_id)},
+            },
+            CONNECTION_IDS[self.ga4.name]: {
+                "conn_type": "http",
+                "host": self.base_url,
+                "password": self.ga4.options.access_token,
+                "extra": {"property_id": self.ga4.options.property_id},
             },
         }
         return {f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(conn) for conn_id, conn in connections.items()}
@@ -97,6 +124,10 @@ class SandboxServer:
             "GET  /crm/v3/objects/{contacts|deals}/{id}",
             "POST /crm/v3/objects/{contacts|deals}/search",
             "POST /crm/v4/associations/{deals|contacts}/{contacts|deals}/batch/read",
+            "GET|POST /index.php?module=API&method=Live.getLastVisitsDetails&idSite=1&period=&date=&format=JSON",
+            "GET|POST /index.php?module=API&method={API.getMatomoVersion|SitesManager.getSiteFromId}",
+            "POST /v1beta/properties/{propertyId}:runReport",
+            "GET  /v1beta/properties/{propertyId}/metadata",
         ]
 
     # -- lifecycle ------------------------------------------------------------------------------------------
@@ -173,6 +204,9 @@ def _handler_for(sandbox: SandboxServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive: connectors reuse their session
         server_version = "PurchasePathSandbox/0.1"
+        # Headers and body go out in separate writes: without TCP_NODELAY, Nagle + delayed ACK stall every
+        # keep-alive request by ~40 ms.
+        disable_nagle_algorithm = True
 
         def do_GET(self) -> None:
             self._serve()
@@ -203,14 +237,25 @@ def _handler_for(sandbox: SandboxServer) -> type[BaseHTTPRequestHandler]:
                 # Links point back the way the client came in (localhost, 127.0.0.1, a forwarded port...).
                 base_url=f"http://{self.headers['Host']}" if self.headers.get("Host") else sandbox.base_url,
             )
-            response = sandbox.dispatch(request)
+            delivery = sandbox.faults.deliver(request, sandbox.dispatch)
+            response = delivery.response
+            if delivery.delay:
+                time.sleep(delivery.delay)
             self.send_response(response.status)
             self.send_header("Content-Type", response.content_type)
-            self.send_header("Content-Length", str(len(response.body)))
+            if delivery.content_length:
+                self.send_header("Content-Length", str(len(response.body)))
+            else:
+                self.send_header("Connection", "close")  # the body ends where the connection does
+            self.close_connection = self.close_connection or delivery.closes
             for name, value in response.headers:
                 self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(response.body)
+            try:
+                self.end_headers()
+                self.wfile.write(response.body[: delivery.send])
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client gave up (e.g. timed out on a slow answer)
+                return
             log.debug(
                 "%s %s -> %d (%d bytes, %.1f ms)",
                 self.command,

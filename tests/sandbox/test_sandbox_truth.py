@@ -16,7 +16,7 @@ def read_csv(path) -> list[dict[str, str]]:
         return list(csv.DictReader(file))
 
 
-def test_truth_matches_what_hubspot_serves_at_the_worlds_end(tmp_path, hubspot, demo_world):
+def test_truth_matches_what_hubspot_serves_at_the_worlds_end(tmp_path, hubspot, demo_world, truth_dir):
     seed, size = demo_world.seed, len(demo_world)
     result = CliRunner().invoke(sandbox, ["truth", "--seed", str(seed), "--buyers", str(size), "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
@@ -57,11 +57,70 @@ def test_truth_matches_what_hubspot_serves_at_the_worlds_end(tmp_path, hubspot, 
         first_purchase[purchase["buyer_id"]] = min(first_purchase[purchase["buyer_id"]], purchase["purchased_at"])
     assert {b["buyer_id"]: b["first_purchase_at"] for b in buyers if b["first_purchase_at"]} == first_purchase
 
+    # Streamed by the CLI or written from the materialised world: the same bytes.
+    for file in TRUTH_FILES:
+        assert (tmp_path / file).read_bytes() == (truth_dir / file).read_bytes(), file
 
-def test_truth_files_are_deterministic(tmp_path):
+
+TRUTH_FILES = (
+    "buyers.csv",
+    "identities.csv",
+    "touches.csv",
+    "purchases.csv",
+    "channel_contributions.csv",
+    "world.json",
+)
+
+
+def test_truth_files_are_deterministic_whatever_the_number_of_workers(tmp_path):
     runner = CliRunner()
-    for name in ("a", "b"):
-        args = ["truth", "--seed", "5", "--buyers", "300", "--out", str(tmp_path / name)]
-        assert runner.invoke(sandbox, args).exit_code == 0
-    for file in ("buyers.csv", "purchases.csv", "world.json"):
-        assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes()
+    for name, workers in (("a", "1"), ("b", "1"), ("c", "2")):
+        args = ["truth", "--seed", "5", "--buyers", "2300", "--days", "60", "--out", str(tmp_path / name)]
+        result = runner.invoke(sandbox, [*args, "--workers", workers])
+        assert result.exit_code == 0, result.output
+    for file in TRUTH_FILES:
+        a = (tmp_path / "a" / file).read_bytes()
+        assert a == (tmp_path / "b" / file).read_bytes() == (tmp_path / "c" / file).read_bytes(), file
+    other = ["truth", "--seed", "6", "--buyers", "2300", "--days", "60", "--out", str(tmp_path / "d")]
+    assert runner.invoke(sandbox, other).exit_code == 0
+    assert (tmp_path / "d" / "channel_contributions.csv").read_bytes() != (
+        tmp_path / "a" / "channel_contributions.csv"
+    ).read_bytes()
+
+
+def test_every_true_touch_and_identity_names_a_true_buyer(truth_dir, demo_world):
+    buyers = {b["buyer_id"]: b for b in read_csv(truth_dir / "buyers.csv")}
+    touches = read_csv(truth_dir / "touches.csv")
+    assert {t["buyer_id"] for t in touches} == set(buyers)  # everybody has a first touch
+    per_buyer = {}
+    for touch in touches:
+        per_buyer.setdefault(touch["buyer_id"], []).append(touch)
+    for buyer_id, rows in per_buyer.items():
+        buyer = buyers[buyer_id]
+        assert rows[0]["touched_at"] == buyer["first_touch_at"] and rows[0]["channel"] == buyer["first_touch_channel"]
+        assert len(rows) == int(buyer["touches"])
+        before = sum(r["before_first_purchase"] == "true" for r in rows)
+        if buyer["first_purchase_at"]:
+            assert before == int(buyer["touches_before_first_purchase"])
+        for row in rows:
+            assert row["systems"]
+            if row["touch_type"] == "web_visit":
+                assert row["systems"].split(";")[0] == "matomo" and row["visitor_id"] and row["device_type"]
+            else:
+                assert row["channel"] == "offline_event" and row["systems"] == "offline_events"
+    identities = read_csv(truth_dir / "identities.csv")
+    assert {i["identifier_type"] for i in identities} == {
+        "email",
+        "hubspot_contact_id",
+        "matomo_visitor_id",
+        "user_id",
+        "gclid",
+        "fbclid",
+        "mc_eid",
+        "loyalty_id",
+    }
+    assert all(i["buyer_id"] in buyers for i in identities)
+    emails = {(i["identifier"], i["buyer_id"]) for i in identities if i["identifier_type"] == "email"}
+    assert all(buyers[b]["email"] == e for e, b in emails)
+    contacts = {i["identifier"] for i in identities if i["identifier_type"] == "hubspot_contact_id"}
+    assert contacts == {b["hubspot_contact_id"] for b in buyers.values() if b["hubspot_contact_id"]}
