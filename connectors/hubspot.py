@@ -15,7 +15,11 @@ by windowing: when a query reaches it, a new query starts at the last modified t
 time come again and are merged on their id).
 
 Connection ``hubspot_default``: ``host`` = API base URL (default https://api.hubapi.com), ``password`` = the
-private app's access token.
+private app's access token; ``extra`` may tune the HTTP policy (see connectors.core.http).
+
+Each stream declares the fields a CRM object carries (the object's top-level fields and the properties we ask
+for): anything else is reported as schema drift. A record without its ``id`` or ``updatedAt`` (key and cursor)
+is quarantined; a deal without an id is not asked about in the associations call.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 from connectors.core.errors import ConnectorError
-from connectors.core.http import SourceSession
+from connectors.core.http import HttpPolicy, SourceSession
 from connectors.core.stream import Page, Record, Stream, Window
 
 log = logging.getLogger(__name__)
@@ -69,9 +73,37 @@ def updated_at(record: Record) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-DEAL_CONTACTS = Stream(name="deal_contacts", primary_key=lambda r: str(r["from"]["id"]), cursor=lambda r: None)
-CONTACTS = Stream(name="contacts", primary_key=record_id, cursor=updated_at)
-DEALS = Stream(name="deals", primary_key=record_id, cursor=updated_at, children=(DEAL_CONTACTS,))
+# A CRM object's top-level fields (objects v3 reference); search answers carry the properties we name.
+OBJECT_FIELDS = ("id", "properties", "createdAt", "updatedAt", "archived", "archivedAt", "propertiesWithHistory", "url")
+OBJECT_REQUIRED = ("id", "updatedAt")
+
+
+def object_fields(properties: Sequence[str]) -> frozenset[str]:
+    return frozenset(OBJECT_FIELDS) | {f"properties.{name}" for name in properties}
+
+
+DEAL_CONTACTS = Stream(
+    name="deal_contacts",
+    primary_key=lambda r: str(r["from"]["id"]),
+    cursor=lambda r: None,
+    known_fields=frozenset({"from", "from.id", "to"}),
+    required_fields=("from.id",),
+)
+CONTACTS = Stream(
+    name="contacts",
+    primary_key=record_id,
+    cursor=updated_at,
+    known_fields=object_fields(CONTACT_PROPERTIES),
+    required_fields=OBJECT_REQUIRED,
+)
+DEALS = Stream(
+    name="deals",
+    primary_key=record_id,
+    cursor=updated_at,
+    children=(DEAL_CONTACTS,),
+    known_fields=object_fields(DEAL_PROPERTIES),
+    required_fields=OBJECT_REQUIRED,
+)
 
 # Which object, which last-modified property to window on, and which properties to ask for, per stream.
 SEARCHES = {
@@ -101,21 +133,22 @@ class HubSpotSource:
             )
         base_url = conn.host or DEFAULT_BASE_URL
         headers = {"Authorization": f"Bearer {conn.password}", "Content-Type": "application/json"}
-        return cls(SourceSession(NAME, base_url, headers, conn_id=conn_id))
+        policy = HttpPolicy.from_extra(conn.extra_dejson or {}, conn_id)
+        return cls(SourceSession(NAME, base_url, headers, conn_id=conn_id, policy=policy))
 
     def close(self) -> None:
         self.session.close()
 
     def pages(self, stream: Stream, window: Window) -> Iterator[Page]:
         object_type, modified_property, properties = SEARCHES[stream.name]
-        for results in self._search(object_type, modified_property, properties, window):
+        for results in self._search(stream.name, object_type, modified_property, properties, window):
             if stream.name == "deals":
                 yield Page(results, {"deal_contacts": self._deal_contacts(results)})
             else:
                 yield Page(results)
 
     def _search(
-        self, object_type: str, modified_property: str, properties: Sequence[str], window: Window
+        self, stream: str, object_type: str, modified_property: str, properties: Sequence[str], window: Window
     ) -> Iterator[list[Record]]:
         start = window.start
         while True:
@@ -129,7 +162,9 @@ class HubSpotSource:
                     "limit": SEARCH_PAGE_SIZE,
                     "after": str(after),
                 }
-                answer = self.session.request_json("POST", f"/crm/v3/objects/{object_type}/search", json=body)
+                answer = self.session.request_json(
+                    "POST", f"/crm/v3/objects/{object_type}/search", for_stream=stream, json=body
+                )
                 results = _results(answer, object_type)
                 if results:
                     yield results
@@ -149,14 +184,25 @@ class HubSpotSource:
             start = last_seen
 
     def _deal_contacts(self, deals: Sequence[Record]) -> list[Record]:
+        ids = [record_id(deal) for deal in deals if deal.get("id") not in (None, "")]  # id-less deals: quarantined
+        if not ids:
+            return []
         answer = self.session.request_json(
             "POST",
             "/crm/v4/associations/deals/contacts/batch/read",
-            json={"inputs": [{"id": record_id(deal)} for deal in deals]},
+            for_stream=DEAL_CONTACTS.name,
+            json={"inputs": [{"id": deal_id} for deal_id in ids]},
         )
-        found = {str(result["from"]["id"]): result for result in answer.get("results", [])}
+        results = answer.get("results") if isinstance(answer, dict) else None
+        if not isinstance(results, list):
+            raise ConnectorError("hubspot: the deal-contact associations answered without a 'results' list.")
+        found = {_from_id(r): r for r in results if _from_id(r) is not None}
+        unattributed = [r for r in results if _from_id(r) is None]  # quarantined by the stream's checks
+        if unattributed:
+            # One of the deals absent from `found` may be theirs: claim nothing about which have no contacts.
+            return [*found.values(), *unattributed]
         # A deal with no contact is absent from the answer; record it as such so the raw table says so too.
-        return [found.get(record_id(deal), {"from": {"id": record_id(deal)}, "to": []}) for deal in deals]
+        return [found.get(deal_id, {"from": {"id": deal_id}, "to": []}) for deal_id in ids]
 
 
 def _window_filters(modified_property: str, start: datetime | None, end: datetime) -> list[dict]:
@@ -170,6 +216,12 @@ def _results(answer: object, object_type: str) -> list[Record]:
     if not isinstance(answer, dict) or not isinstance(answer.get("results"), list):
         raise ConnectorError(f"hubspot: the {object_type} search answered without a 'results' list.")
     return answer["results"]
+
+
+def _from_id(association: object) -> str | None:
+    found = association.get("from") if isinstance(association, dict) else None
+    value = found.get("id") if isinstance(found, dict) else None
+    return None if value in (None, "") else str(value)
 
 
 def _modified(record: Record, modified_property: str) -> datetime | None:

@@ -100,7 +100,7 @@ def test_wrong_token_names_the_connection_and_hides_the_token(sandbox, monkeypat
 
 
 def test_unreachable_api_names_the_host_to_check(monkeypatch, warehouse, clean_raw):
-    conn = {"conn_type": "http", "host": "http://127.0.0.1:9", "password": "x"}
+    conn = {"conn_type": "http", "host": "http://127.0.0.1:9", "password": "x", "extra": {"attempts": 2}}
     monkeypatch.setenv("AIRFLOW_CONN_HUBSPOT_DEFAULT", json.dumps(conn))
     with pytest.raises(ConnectorError, match="127.0.0.1:9"):
         extract("hubspot", warehouse, None, midnight(datetime.now(UTC).date()))

@@ -16,6 +16,11 @@ class Stream:
 
     ``children`` are streams fetched together with this one (e.g. a deal's associations): they land in their own
     raw tables, in the same transaction, under this stream's bookmark.
+
+    ``known_fields`` are the fields its records are known to hold, as dotted paths (``"id"``,
+    ``"properties.email"``; a parent named in a path has its own keys checked too): any other field is schema
+    drift, kept in the payload and reported. None: not declared, no drift reported. ``required_fields`` are those
+    a record cannot be loaded without (its key, its cursor): a record where one is missing or null is quarantined.
     """
 
     name: str
@@ -23,6 +28,8 @@ class Stream:
     cursor: Callable[[Record], datetime | None]
     lookback: timedelta = timedelta(0)
     children: Sequence[Stream] = field(default_factory=tuple)
+    known_fields: frozenset[str] | None = None
+    required_fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -5,20 +5,24 @@ Idempotence comes from three rules: pages merge on the natural key (loader.py), 
 and commits with the rows it covers (state.py), and a window starts at the older of the bookmark and the run's
 own interval, less the stream's lookback. So a re-run, a run for an old date or a run after a kill all converge
 on the same raw tables.
+
+Each page's records are checked against their stream's declared fields first (schema.py): unknown fields are
+reported, records missing a required field go to ``ops.quarantine`` in the page's own transaction, and the batch
+goes on; the count is in the result and in ``ops.load_audit.quarantined``.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 import psycopg
 
-from connectors.core import state
+from connectors.core import schema, state
 from connectors.core.loader import Batch, ensure_raw_table, merge_records
-from connectors.core.stream import Page, Source, Stream, Window
+from connectors.core.stream import Page, Record, Source, Stream, Window
 from purchase_path.warehouse import LOADER, Warehouse
 
 log = logging.getLogger(__name__)
@@ -33,6 +37,8 @@ class StreamResult:
     pages: int
     records: int
     batch_id: str
+    quarantined: int = 0
+    new_fields: tuple[str, ...] = field(default_factory=tuple)  # "stream.field" of unknown fields seen
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -57,7 +63,11 @@ def sync_source(
         for stream in source.streams:
             for table_stream in (stream, *stream.children):
                 ensure_raw_table(conn, source.name, table_stream.name)
-        return [sync_stream(conn, source, stream, interval_start, interval_end) for stream in source.streams]
+        results = []
+        for stream in source.streams:
+            with state.exclusive_stream(conn, source.name, stream.name):
+                results.append(sync_stream(conn, source, stream, interval_start, interval_end))
+        return results
 
 
 def sync_stream(
@@ -84,14 +94,24 @@ def sync_stream(
         bookmark.isoformat() if bookmark else "none",
     )
     _audit_start(conn, source.name, stream.name, batch, window)
-    pages = records = 0
+    drift = schema.DriftLog(source.name, batch.batch_id)
+    loaded_keys: set[str] = set()  # so that a page served twice, or overlapping pages, count each record once
+    pages = records = quarantined = 0
     try:
         for page in source.pages(stream, window):
             with conn.transaction():
-                records += _load_page(conn, source.name, stream, page, batch)
-                pages += 1
-                _audit_progress(conn, batch.batch_id, pages, records)
-            log.info("%s.%s: page %d loaded, %d records so far", source.name, stream.name, pages, records)
+                accepted, rejected = _load_page(conn, source.name, stream, page, batch, drift)
+                loaded_keys.update(map(stream.primary_key, accepted))
+                records, quarantined, pages = len(loaded_keys), quarantined + rejected, pages + 1
+                _audit_progress(conn, batch.batch_id, pages, records, quarantined)
+            log.info(
+                "%s.%s: page %d loaded, %d records so far%s",
+                source.name,
+                stream.name,
+                pages,
+                records,
+                f" ({quarantined} quarantined)" if quarantined else "",
+            )
     except BaseException:
         conn.execute(
             "update ops.load_audit set status = 'failed', finished_at = now() where batch_id = %s",
@@ -104,7 +124,14 @@ def sync_stream(
             "update ops.load_audit set status = 'succeeded', finished_at = now() where batch_id = %s",
             (batch.batch_id,),
         )
-    log.info("%s.%s: done, %d records in %d pages", source.name, stream.name, records, pages)
+    log.info(
+        "%s.%s: done, %d records in %d pages%s",
+        source.name,
+        stream.name,
+        records,
+        pages,
+        f", {quarantined} quarantined (see ops.quarantine, batch {batch.batch_id})" if quarantined else "",
+    )
     return StreamResult(
         source=source.name,
         stream=stream.name,
@@ -113,18 +140,31 @@ def sync_stream(
         pages=pages,
         records=records,
         batch_id=batch.batch_id,
+        quarantined=quarantined,
+        new_fields=tuple(drift.reported),
     )
 
 
-def _load_page(conn: psycopg.Connection, source: str, stream: Stream, page: Page, batch: Batch) -> int:
-    merge_records(conn, source, stream, page.records, batch)
-    for child in stream.children:
-        merge_records(conn, source, child, page.children.get(child.name, ()), batch)
-    cursors = [c for c in map(stream.cursor, page.records) if c is not None]
-    if cursors:
-        # Pages come oldest first, so everything up to this page's newest cursor is now loaded.
-        state.advance_bookmark(conn, source, stream.name, max(cursors))
-    return len(page.records)
+def _load_page(
+    conn: psycopg.Connection, source: str, stream: Stream, page: Page, batch: Batch, drift: schema.DriftLog
+) -> tuple[list[Record], int]:
+    """Check, quarantine and merge one page and its children's records, and move the bookmark over them.
+    Returns (the stream's records loaded, how many records of the stream and its children were quarantined)."""
+    loaded: list[Record] = []
+    quarantined = 0
+    for table_stream in (stream, *stream.children):
+        records = page.records if table_stream is stream else page.children.get(table_stream.name, ())
+        checked = schema.check(table_stream, records)
+        merge_records(conn, source, table_stream, checked.accepted, batch)
+        quarantined += schema.quarantine(conn, source, table_stream.name, batch.batch_id, checked.rejected)
+        drift.report(conn, table_stream.name, checked.unknown)
+        if table_stream is stream:
+            loaded = checked.accepted
+            cursors = [c for c in map(stream.cursor, checked.accepted) if c is not None]
+            if cursors:
+                # Pages come oldest first, so everything up to this page's newest cursor is now loaded.
+                state.advance_bookmark(conn, source, stream.name, max(cursors))
+    return loaded, quarantined
 
 
 def _audit_start(conn: psycopg.Connection, source: str, stream: str, batch: Batch, window: Window) -> None:
@@ -147,5 +187,8 @@ def _audit_start(conn: psycopg.Connection, source: str, stream: str, batch: Batc
     )
 
 
-def _audit_progress(conn: psycopg.Connection, batch_id: str, pages: int, records: int) -> None:
-    conn.execute("update ops.load_audit set pages = %s, records = %s where batch_id = %s", (pages, records, batch_id))
+def _audit_progress(conn: psycopg.Connection, batch_id: str, pages: int, records: int, quarantined: int) -> None:
+    conn.execute(
+        "update ops.load_audit set pages = %s, records = %s, quarantined = %s where batch_id = %s",
+        (pages, records, quarantined, batch_id),
+    )
