@@ -121,7 +121,10 @@ def extract(source: str, start: datetime | None, end: datetime | None) -> None:
     interval_end = (end or datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)).replace(tzinfo=UTC)
     interval_start = start.replace(tzinfo=UTC) if start else interval_end - timedelta(days=1)
     for result in pipeline.extract(source, interval_start, interval_end):
-        click.echo(f"{result['source']}.{result['stream']}: {result['records']} records in {result['pages']} pages")
+        click.echo(
+            f"{result['source']}.{result['stream']}: {result['records']} records in {result['pages']} pages"
+            + (f", {result['quarantined']} quarantined (see ops.quarantine)" if result.get("quarantined") else "")
+        )
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
