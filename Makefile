@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test airflow sandbox lint lock clean
+.PHONY: install demo test airflow sandbox lint lock clean bench
 
 install: $(STAMP)
 
@@ -31,6 +31,21 @@ sandbox: install
 
 lint: install
 	$(BIN)/ruff check .
+
+# Benchmarks against their peers (bench/), numbers into docs/benchmarks.md. The peers (dlt) are never project
+# dependencies: they live in a venv of their own, the project's lock plus bench/requirements.txt.
+BENCH_VENV  := .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.installed
+
+$(BENCH_STAMP): requirements.lock pyproject.toml bench/requirements.txt
+	@test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade "pip>=24"
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r requirements.lock -r bench/requirements.txt
+	$(BENCH_VENV)/bin/python -m pip install --quiet --no-deps -e .
+	@touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BENCH_VENV)/bin/python -m bench.run --write docs/benchmarks.md
 
 # Re-resolve the pinned tree from pyproject.toml's ranges (needs the package registry).
 lock:
