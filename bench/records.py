@@ -12,6 +12,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 from connectors.core.stream import Record
+from connectors.hubspot import CONTACT_PROPERTIES
 
 FIRST = ("Ana", "Jakob", "Mei", "Oluwaseun", "Zoë", "François", "Priya", "Mateusz", "Sofía", "Liam", "Björn", "Aiko")
 LAST = ("Gonzalez", "Müller", "Okafor", "Nakamura", "Dubois", "Kowalski", "Smith", "Haddad", "Rossi", "Ødegaard")
@@ -72,21 +73,8 @@ def contact(rng: random.Random, index: int) -> Record:
     }
 
 
-# The properties our connector asks HubSpot for (connectors/hubspot.py): the sandbox's contacts, ~470 bytes.
-SANDBOX_PROPERTIES = frozenset(
-    (
-        "email",
-        "firstname",
-        "lastname",
-        "createdate",
-        "lastmodifieddate",
-        "lifecyclestage",
-        "hs_analytics_source",
-        "hs_analytics_source_data_1",
-        "hs_analytics_source_data_2",
-        "hs_object_id",
-    )
-)
+# The properties our connector asks HubSpot for: the sandbox's contacts, ~470 bytes.
+SANDBOX_PROPERTIES = frozenset(CONTACT_PROPERTIES)
 SHAPES = ("portal", "sandbox")
 
 
