@@ -6,6 +6,7 @@ dependencies plus the peers (dlt). Progress goes to stderr; with ``--write`` the
 the given file is replaced (and only that section); the section is always printed.
 
     python -m bench.run [--write docs/benchmarks.md] [--quick]
+    python -m bench.run --render-only --write docs/benchmarks.md   # the last run's numbers, text changed
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import re
 import subprocess
 import sys
@@ -20,8 +22,11 @@ import tempfile
 import textwrap
 from pathlib import Path
 
+from purchase_path.settings import PROJECT_ROOT
+
 SECTION = "## Extract and load"
 COMMAND = "make bench"
+RESULTS = PROJECT_ROOT / ".data" / "bench" / "extract_and_load.json"  # the last run's measurements
 
 
 def run(module: str, *args: str) -> dict:
@@ -50,7 +55,8 @@ def percent(value: float) -> str:
     return f"{value:.0%}"
 
 
-def render(loader: dict, extract: dict, dlt: dict | None, dlt_missing: str | None, args: list[str]) -> str:
+def render(results: dict, args: list[str]) -> str:
+    loader, extract, dlt, dlt_missing = results["loader"], results["extract"], results["dlt"], results["dlt_missing"]
     machine = loader["machine"]
     rows = loader["loader"]
     by_shape: dict[str, list[dict]] = {}
@@ -65,9 +71,10 @@ def render(loader: dict, extract: dict, dlt: dict | None, dlt_missing: str | Non
         f"{datetime.date.today().isoformat()}; change the benchmarks, not these numbers._",
         "",
         f"Machine: {machine['cpu']}, {machine['memory']}, {machine['os']}, Python {machine['python']}; "
-        f"PostgreSQL {machine.get('postgresql', '?')}. Load average when the loader benchmark started: "
-        f"{machine['load_average']} (the machine is shared with other work, which takes cores from the client and "
-        "the server alike: numbers vary by tens of percent between runs, ratios less).",
+        f"PostgreSQL {machine.get('postgresql', '?')}. Load average (1, 5, 15 min) when the benchmarks started: "
+        f"{machine['load_average']}; when they ended: {results.get('load_average_at_end', '?')} (the machine is "
+        "shared with other work, which takes cores from the client and the server alike: numbers vary by tens of "
+        "percent between runs, ratios less).",
         "",
         "### The loader against plain COPY (same rows, same table shape, same PostgreSQL, same run)",
         "",
@@ -81,7 +88,7 @@ def render(loader: dict, extract: dict, dlt: dict | None, dlt_missing: str | Non
         f"Re-load: the same rows again (every row replaced). Medians of {trials} runs, the steps' order rotated "
         "between runs, a checkpoint before each timing. Records/s:",
         "",
-        "| records | page | loader | loader, re-load | plain COPY, text | plain COPY, binary "
+        "| contacts | page | loader | loader, re-load | plain COPY, text | plain COPY, binary "
         "| loader ÷ COPY text | loader ÷ COPY binary | loader, synchronous commit |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
@@ -108,7 +115,7 @@ def render(loader: dict, extract: dict, dlt: dict | None, dlt_missing: str | Non
             "`pipeline.run` (extract, normalize, load) from a new pipeline into an empty dataset, then again "
             f"(re-load), with dlt's defaults otherwise. Medians of {dlt_rows[0]['trials']} runs. Records/s:",
             "",
-            "| records | dlt, insert_values (its default) | dlt, csv (COPY) | dlt re-load, best format "
+            "| contacts | dlt, insert_values (its default) | dlt, csv (COPY) | dlt re-load, best format "
             "| our loader, page 10,000 | ours ÷ dlt's best |",
             "| --- | ---: | ---: | ---: | ---: | ---: |",
         ]
@@ -231,13 +238,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", type=Path, help="rewrite this file's 'Extract and load' section")
     parser.add_argument("--quick", action="store_true", help="fewer records and runs: a smoke test, not numbers")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="where to keep the measurements")
+    parser.add_argument("--render-only", action="store_true", help="write the section from --results, measure nothing")
     args = parser.parse_args()
-    quick = ["--records", "5000", "--trials", "1"] if args.quick else []
-    loader = run("loader_bench", *quick)
-    extract = run("extract_bench", *(["--buyers", "2000", "--trials", "1"] if args.quick else []))
-    dlt_missing = dlt_available()
-    dlt = None if dlt_missing else run("dlt_bench", *quick)
-    section = render(loader, extract, dlt, dlt_missing, ["--quick"] if args.quick else [])
+    if args.render_only:
+        results = json.loads(args.results.read_text())
+    else:
+        quick = ["--records", "5000", "--trials", "1"] if args.quick else []
+        results = {"loader": run("loader_bench", *quick)}
+        results["extract"] = run("extract_bench", *(["--buyers", "2000", "--trials", "1"] if args.quick else []))
+        results["dlt_missing"] = dlt_available()
+        results["dlt"] = None if results["dlt_missing"] else run("dlt_bench", *quick)
+        results["load_average_at_end"] = " ".join(f"{value:.1f}" for value in os.getloadavg())
+        results["args"] = ["--quick"] if args.quick else []
+        args.results.parent.mkdir(parents=True, exist_ok=True)
+        args.results.write_text(json.dumps(results, indent=2))
+    section = render(results, results.get("args", []))
     print(section)
     if args.write:
         replace_section(args.write, section)
