@@ -140,7 +140,7 @@ def serve(
     click.echo(f"Clock: {iso_ms(server.clock.now_ms)} (world {iso_ms(world.start_ms)} .. {iso_ms(world.end_ms)})")
     click.echo(f"Faults: {faults}")
     click.echo(f"Serving on {server.base_url}")
-    click.echo("Endpoints (HubSpot CRM, Matomo, GA4):")
+    click.echo(f"Endpoints ({', '.join(server.apps)}):")
     for endpoint in server.endpoints():
         click.echo(f"  {endpoint}")
     click.echo("Airflow connections for these sources:")

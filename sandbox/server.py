@@ -16,30 +16,28 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Mapping
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from sandbox.faults import FaultPlan
 from sandbox.timefmt import from_ms
-from sandbox.vendors.ga4 import Ga4Api, Ga4Options
-from sandbox.vendors.hubspot import HubSpotApi, HubSpotOptions
-from sandbox.vendors.matomo import MatomoApi, MatomoOptions
+from sandbox.vendors import VendorContext, build_apps
 from sandbox.web import Clock, Request, Response, VendorApp
 from sandbox.web_visits import WebLog
 from sandbox.world import World
 
 log = logging.getLogger(__name__)
 
-# Airflow connection id per vendor app: the connection a connector reads to reach that source.
-CONNECTION_IDS = {"hubspot": "hubspot_default", "matomo": "matomo_default", "ga4": "ga4_default"}
-
 
 class SandboxServer:
     """The sandbox over ``world``, listening on ``host:port`` (port 0: any free port).
 
     Use as a context manager, or ``start()``/``stop()`` around a background thread, or ``serve_forever()``.
+    ``options`` maps a vendor name (see :data:`sandbox.vendors.VENDORS`) to that vendor's options object.
     """
 
     def __init__(
@@ -49,9 +47,7 @@ class SandboxServer:
         port: int = 0,
         *,
         now: datetime | None = None,
-        hubspot: HubSpotOptions | None = None,
-        matomo: MatomoOptions | None = None,
-        ga4: Ga4Options | None = None,
+        options: Mapping[str, Any] | None = None,
         faults: FaultPlan | None = None,
     ) -> None:
         self.world = world
@@ -59,11 +55,7 @@ class SandboxServer:
         self.clock = Clock(world.end_ms)
         if now is not None:
             self.clock.set(now)
-        self.hubspot = HubSpotApi(world, self.clock, hubspot)
-        web_log = WebLog(world)  # both web analytics tags see the same visits; indexed on first use
-        self.matomo = MatomoApi(world, self.clock, matomo, web_log=web_log)
-        self.ga4 = Ga4Api(world, self.clock, ga4, web_log=web_log)
-        self.apps: tuple[VendorApp, ...] = (self.hubspot, self.matomo, self.ga4)
+        self.apps: dict[str, VendorApp] = build_apps(VendorContext(world, self.clock, WebLog(world)), options or {})
         self._httpd = _HttpServer((host, port), _handler_for(self))
         self._thread: threading.Thread | None = None
 
@@ -94,41 +86,23 @@ class SandboxServer:
         """Misbehave as ``plan`` says (with fresh counters) from the next request on; None: behave."""
         self.faults = plan or FaultPlan()
 
+    def app(self, name: str) -> Any:
+        """The emulated vendor API named ``name`` (``server.app("hubspot").options``...)."""
+        return self.apps[name]
+
     def airflow_connections(self) -> dict[str, str]:
-        """``AIRFLOW_CONN_<ID>`` environment variable → Airflow connection JSON, one per emulated source."""
-        connections = {
-            CONNECTION_IDS[self.hubspot.name]: {
-                "conn_type": "http",
-                "host": self.base_url,
-                "password": self.hubspot.options.token,
-            },
-            CONNECTION_IDS[self.matomo.name]: {
-                "conn_type": "http",
-                "host": self.base_url,
-                "password": self.matomo.options.token_auth,
-                "extra": {"site_id": str(self.matomo.options.site_id)},
-            },
-            CONNECTION_IDS[self.ga4.name]: {
-                "conn_type": "http",
-                "host": self.base_url,
-                "password": self.ga4.options.access_token,
-                "extra": {"property_id": self.ga4.options.property_id},
-            },
+        """``AIRFLOW_CONN_<ID>`` environment variable → Airflow connection JSON, one per emulated source.
+
+        The connection id is ``<vendor>_default``: the one each connector reads.
+        """
+        return {
+            f"AIRFLOW_CONN_{name.upper()}_DEFAULT": json.dumps(app.airflow_connection(self.base_url))
+            for name, app in self.apps.items()
         }
-        return {f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(conn) for conn_id, conn in connections.items()}
 
     def endpoints(self) -> list[str]:
         """The served endpoints, for people: method and path template."""
-        return [
-            "GET  /crm/v3/objects/{contacts|deals}",
-            "GET  /crm/v3/objects/{contacts|deals}/{id}",
-            "POST /crm/v3/objects/{contacts|deals}/search",
-            "POST /crm/v4/associations/{deals|contacts}/{contacts|deals}/batch/read",
-            "GET|POST /index.php?module=API&method=Live.getLastVisitsDetails&idSite=1&period=&date=&format=JSON",
-            "GET|POST /index.php?module=API&method={API.getMatomoVersion|SitesManager.getSiteFromId}",
-            "POST /v1beta/properties/{propertyId}:runReport",
-            "GET  /v1beta/properties/{propertyId}/metadata",
-        ]
+        return [endpoint for app in self.apps.values() for endpoint in app.endpoints()]
 
     # -- lifecycle ------------------------------------------------------------------------------------------
 
@@ -171,7 +145,7 @@ class SandboxServer:
     def dispatch(self, request: Request) -> Response:
         """The response to one request: the first vendor app that claims it answers."""
         try:
-            for app in self.apps:
+            for app in self.apps.values():
                 response = app.handle(request)
                 if response is not None:
                     return response

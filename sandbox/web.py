@@ -71,6 +71,14 @@ class VendorApp(Protocol):
 
     def handle(self, request: Request) -> Response | None: ...
 
+    def airflow_connection(self, base_url: str) -> dict[str, Any]:
+        """The Airflow connection (as JSON fields) a connector uses to reach this API at ``base_url``."""
+        ...
+
+    def endpoints(self) -> list[str]:
+        """The served endpoints, for people: method and path template."""
+        ...
+
 
 def deterministic_uuid(fingerprint: bytes) -> str:
     """A version-4-shaped UUID derived from bytes: the same request always gets the same id."""

@@ -163,6 +163,20 @@ class Ga4Api:
         self._reports: dict[tuple[int, bytes], tuple[list[Any], dict[tuple[str, ...], _Group]]] = {}
         self._lock = threading.Lock()
 
+    def airflow_connection(self, base_url: str) -> dict[str, object]:
+        return {
+            "conn_type": "http",
+            "host": base_url,
+            "password": self.options.access_token,
+            "extra": {"property_id": self.options.property_id},
+        }
+
+    def endpoints(self) -> list[str]:
+        return [
+            "POST /v1beta/properties/{propertyId}:runReport",
+            "GET  /v1beta/properties/{propertyId}/metadata",
+        ]
+
     # -- entry point --------------------------------------------------------------------------------------------
 
     def handle(self, request: Request) -> Response | None:

@@ -249,6 +249,17 @@ class HubSpotApi:
             (self._batch_read_associations, "POST", ("crm", "v4", "associations", "*", "*", "batch", "read")),
         ]
 
+    def airflow_connection(self, base_url: str) -> dict[str, object]:
+        return {"conn_type": "http", "host": base_url, "password": self.options.token}
+
+    def endpoints(self) -> list[str]:
+        return [
+            "GET  /crm/v3/objects/{contacts|deals}",
+            "GET  /crm/v3/objects/{contacts|deals}/{id}",
+            "POST /crm/v3/objects/{contacts|deals}/search",
+            "POST /crm/v4/associations/{deals|contacts}/{contacts|deals}/batch/read",
+        ]
+
     # -- entry point ----------------------------------------------------------------------------------------
 
     def handle(self, request: Request) -> Response | None:

@@ -129,6 +129,20 @@ class MatomoApi:
         self._max_visit_ms: int | None = None
         self._last_ats: list[int] | None = None
 
+    def airflow_connection(self, base_url: str) -> dict[str, object]:
+        return {
+            "conn_type": "http",
+            "host": base_url,
+            "password": self.options.token_auth,
+            "extra": {"site_id": str(self.options.site_id)},
+        }
+
+    def endpoints(self) -> list[str]:
+        return [
+            "GET|POST /index.php?module=API&method=Live.getLastVisitsDetails&idSite=1&period=&date=&format=JSON",
+            "GET|POST /index.php?module=API&method={API.getMatomoVersion|SitesManager.getSiteFromId}",
+        ]
+
     # -- entry point --------------------------------------------------------------------------------------------
 
     def handle(self, request: Request) -> Response | None:

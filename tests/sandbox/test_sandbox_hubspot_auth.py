@@ -66,7 +66,7 @@ def test_errors_are_hubspot_json(hubspot, server):
 
 def test_rate_limit_is_enforced_only_when_switched_on(demo_world):
     limited = HubSpotOptions(enforce_rate_limits=True, per_second=3)
-    with SandboxServer(demo_world, hubspot=limited) as server:
+    with SandboxServer(demo_world, options={"hubspot": limited}) as server:
         headers = {"Authorization": f"Bearer {limited.token}"}
         with requests.Session() as session:
             answers = [
