@@ -58,8 +58,8 @@ def sandbox(world):
 
 
 @pytest.fixture
-def hubspot_configured(sandbox, monkeypatch):
-    """The HubSpot connection pointed at the sandbox, as a user would configure it."""
+def sources_configured(sandbox, monkeypatch):
+    """Every source's connection pointed at the sandbox, as a user would configure it."""
     for name, value in sandbox.airflow_connections().items():
         monkeypatch.setenv(name, value)
     return sandbox

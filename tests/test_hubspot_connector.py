@@ -51,8 +51,8 @@ def clock(sandbox):
     sandbox.set_clock(before)
 
 
-def test_full_then_incremental_sync_matches_what_the_api_serves(hubspot_configured, clean_raw, warehouse, world, clock):
-    sandbox = hubspot_configured
+def test_full_then_incremental_sync_matches_what_the_api_serves(sources_configured, clean_raw, warehouse, world, clock):
+    sandbox = sources_configured
     halfway = midnight(world.start_date + timedelta(days=60))
     clock(halfway)
     extract("hubspot", warehouse, halfway - timedelta(days=1), halfway)
@@ -76,7 +76,7 @@ def test_full_then_incremental_sync_matches_what_the_api_serves(hubspot_configur
     assert deals_without_association_row == 0
 
 
-def test_rerunning_a_day_changes_nothing(hubspot_configured, clean_raw, warehouse, world):
+def test_rerunning_a_day_changes_nothing(sources_configured, clean_raw, warehouse, world):
     end = midnight(world.end_date)
     extract("hubspot", warehouse, end - timedelta(days=1), end)
     with warehouse.connect(autocommit=True) as conn:
