@@ -180,5 +180,33 @@ def truth(seed: int, buyers: int, start: datetime, days: int, out_dir: Path, wor
         click.echo(str(path))
 
 
+@sandbox.command(name="offline-drops")
+@_world_options
+@click.option(
+    "--until",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Write the days that had ended by midnight UTC of this date. Default: the world's end.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="The landing folder to write event_scans_, calls_ and store_visits_YYYY-MM-DD.csv into (created if missing).",
+)
+def offline_drops(seed: int, buyers: int, start: datetime, days: int, until: datetime | None, out_dir: Path) -> None:
+    """Write the offline CSV exports (badge scans, sales calls, store visits) into a landing folder, one file per
+    kind per day, and print the Airflow connection that points the offline connector at it."""
+    from sandbox.offline import offline_environment, write_drops
+
+    world = World(WorldConfig(seed=seed, buyers=buyers, start=date(start.year, start.month, start.day), days=days))
+    clock = date(until.year, until.month, until.day) if until else world.end_date
+    paths = write_drops(world, clock, out_dir)
+    click.echo(f"{len(paths)} files written to {out_dir} (days before {clock.isoformat()})")
+    for name, value in offline_environment(out_dir).items():
+        click.echo(f"export {name}='{value}'")
+
+
 def main() -> None:
     sandbox()

@@ -46,7 +46,7 @@ MODES = (
 )
 DEFAULT_EVERY = 10
 # The request parameters (query or JSON body) that say which page of a listing is asked for, across vendors.
-PAGING_PARAMETERS = frozenset({"after", "offset", "cursor", "pageToken", "page_token", "filter_offset"})
+PAGING_PARAMETERS = frozenset({"after", "offset", "cursor", "pageToken", "page_token", "filter_offset", "page"})
 REMEMBERED_LISTINGS = 64  # repeat-page keeps the last page of this many listings
 
 MAINTENANCE_PAGE = (

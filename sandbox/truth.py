@@ -1,7 +1,8 @@
 """The world's ground truth as CSV files: what the warehouse should find if it infers everything right.
 
 - ``buyers.csv``: one row per true buyer: the normalised email, stage times, the ids each vendor knows the buyer
-  by (empty where that vendor never saw them), touch counts, and the model's conversion probability.
+  by (empty where that vendor never saw them), touch counts, the model's conversion probability, the advocate's
+  own referral code and, for a referred buyer, the advocate who referred them (``referred_by``).
 - ``identities.csv``: every identifier a source shows (normalised email, HubSpot contact id, Matomo visitor ids,
   web user id, gclid, fbclid, Mailchimp ``mc_eid``, loyalty id) -> the true buyer, with when it first appeared and
   which systems show it.
@@ -69,6 +70,8 @@ BUYER_COLUMNS = (
     "touches_before_first_purchase",
     "intent",
     "conversion_probability",
+    "referral_code",
+    "referred_by",
 )
 IDENTITY_COLUMNS = ("identifier_type", "identifier", "buyer_id", "first_seen_at", "systems")
 TOUCH_COLUMNS = (
@@ -179,6 +182,8 @@ def buyer_row(buyer: Buyer, probability: float) -> list[str]:
         "" if before is None else str(before),
         f"{buyer.intent:.6f}",
         f"{probability:.6f}",
+        buyer.referral_code or "",
+        buyer.referred_by or "",
     ]
 
 

@@ -29,6 +29,11 @@ A buyer's journey:
    landing URLs of ad clicks (gclid for Google paid search and display, fbclid for Facebook and Instagram) and
    the Mailchimp member id on email clicks; a loyalty card for some consumers.
 
+5. **Referrals** (stream ``referral``): every advocate has a referral code. A buyer whose first touch is a
+   referral visit may have come through one: a few candidate buyers are drawn from the buyer's own stream, and the
+   first who had advocated before that first touch is the referrer (``referred_by``, ``referred_by_code``). The
+   step only adds to a buyer; it changes no other draw.
+
 Every instant is an ``int`` of epoch milliseconds (UTC), whole seconds for touches and what happens in them;
 every event lies in ``[start_ms, end_ms)``.
 """
@@ -39,7 +44,7 @@ import hashlib
 import math
 import random
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -83,6 +88,9 @@ EUR_SHARE = 0.20  # buyers billed in EUR; the rest in USD
 P_RETAIN = 0.55  # P(buys again | bought)
 P_ADVOCATE = 0.35  # P(recommends | bought again)
 MAX_REPEATS = 3
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0, 1: codes are read aloud and typed
+# Buyers looked at as the possible referrer of a buyer who arrived through a referral (stream ``referral``).
+REFERRAL_CANDIDATES = 6
 
 WEB_VISITS_PER_INTENT = 6.0  # mean number of web visits after the first touch, for intent 1
 VISIT_GAP_DAYS = 3.5  # mean gap between web visits (gamma, shape 0.8) before buying
@@ -257,6 +265,9 @@ class Buyer:
     user_id: str | None  # web account id, once signed up
     signed_up_at: int | None
     loyalty_id: str | None
+    referral_code: str | None = None  # an advocate's own code to share (every advocate has one)
+    referred_by: str | None = None  # the buyer id of the advocate who referred this buyer
+    referred_by_code: str | None = None  # ... and the code they came with (the referrer's ``referral_code``)
 
     @property
     def email(self) -> str:
@@ -303,6 +314,13 @@ class Buyer:
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
+
+
+def referral_code(seed: int, index: int) -> str:
+    """An advocate's referral code: ``REF-`` and 8 base-32 characters (40 bits), from the same bijective
+    scramble of the buyer index as the other ids, so no two buyers share one."""
+    value = ids._scramble(index, seed, "referral", 40)  # noqa: SLF001 - the ids module's one scramble, reused
+    return "REF-" + "".join(_CODE_ALPHABET[(value >> shift) & 31] for shift in range(35, -1, -5))
 
 
 def stream_seed(seed: int, index: int, stream: str) -> int:
@@ -465,6 +483,35 @@ class _Plan:
 
 def generate_buyer(config: WorldConfig, index: int) -> Buyer:
     """Buyer ``index`` of the world ``config``: a pure function of the two."""
+    buyer = _generate_without_referral(config, index)
+    if buyer.first_touch.channel != "referral":
+        return buyer
+    referrer = _referrer(config, index, buyer.first_touch.at)
+    if referrer is None:
+        return buyer
+    return replace(buyer, referred_by=referrer.buyer_id, referred_by_code=referrer.referral_code)
+
+
+def _referrer(config: WorldConfig, index: int, first_touch_at: int) -> Buyer | None:
+    """The advocate who referred a buyer whose first touch is a referral visit, or None (a plain referral link).
+
+    Candidates are a few buyer indices drawn from the buyer's own stream ``referral``; the first of them who had
+    advocated before the buyer's first touch is the referrer. Candidates are generated without this step, so
+    being a referrer does not depend on having been referred (no recursion), and every buyer stays a pure
+    function of (seed, index).
+    """
+    draw = _Draw(config.seed, index, "referral")
+    for _ in range(REFERRAL_CANDIDATES):
+        candidate = draw.index(config.buyers)
+        if candidate == index:
+            continue
+        referrer = _generate_without_referral(config, candidate)
+        if referrer.advocated_at is not None and referrer.advocated_at < first_touch_at:
+            return referrer
+    return None
+
+
+def _generate_without_referral(config: WorldConfig, index: int) -> Buyer:
     seed, end = config.seed, config.end_ms
     identity = _Draw(seed, index, "identity")
     first, last = identity.pick(vocab.FIRST_NAMES), identity.pick(vocab.LAST_NAMES)
@@ -596,6 +643,7 @@ def generate_buyer(config: WorldConfig, index: int) -> Buyer:
         user_id=ids.user_id(seed, index) if signed_up_at is not None else None,
         signed_up_at=signed_up_at,
         loyalty_id=loyalty_id,
+        referral_code=referral_code(seed, index) if advocated_at is not None else None,
     )
 
 

@@ -42,11 +42,39 @@ def _ga4(context: VendorContext, options: Any) -> VendorApp:
     return Ga4Api(context.world, context.clock, options, web_log=context.web_log)
 
 
+def _questionpro(context: VendorContext, options: Any) -> VendorApp:
+    from sandbox.vendors.questionpro import QuestionProApi
+
+    return QuestionProApi(context.world, context.clock, options)
+
+
+def _mailchimp(context: VendorContext, options: Any) -> VendorApp:
+    from sandbox.vendors.mailchimp import MailchimpApi
+
+    return MailchimpApi(context.world, context.clock, options)
+
+
+def _meta_ads(context: VendorContext, options: Any) -> VendorApp:
+    from sandbox.vendors.meta_ads import MetaAdsApi
+
+    return MetaAdsApi(context.world, context.clock, options)
+
+
+def _google_ads(context: VendorContext, options: Any) -> VendorApp:
+    from sandbox.vendors.google_ads import GoogleAdsApi
+
+    return GoogleAdsApi(context.world, context.clock, options)
+
+
 # Vendor name (also the source name and the Airflow connection ``<name>_default``) → how to build its app.
 VENDORS: dict[str, Callable[[VendorContext, Any], VendorApp]] = {
     "hubspot": _hubspot,
     "matomo": _matomo,
     "ga4": _ga4,
+    "mailchimp": _mailchimp,
+    "questionpro": _questionpro,
+    "meta_ads": _meta_ads,
+    "google_ads": _google_ads,
 }
 
 

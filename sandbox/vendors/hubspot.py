@@ -9,6 +9,16 @@ code and issue threads, noted inline. References:
 - Search (``POST /crm/v3/objects/{objectType}/search``: filterGroups, operators, sorts, default properties,
   limit 200, ``after`` as an integer offset, the 10,000-result cap, the 3,000-character body limit):
   https://developers.hubspot.com/docs/api-reference/latest/crm/search-the-crm
+- Batch read (``POST /crm/v3/objects/{objectType}/batch/read`` with ``inputs``, ``properties``,
+  ``propertiesWithHistory``, ``idProperty``; with list and read, the v3 reads that return property history (search
+  does not), as lists of
+  ``{value, timestamp, sourceType, sourceId, updatedByUserId}`` newest first; at most 100 inputs, 50 when history
+  is asked for, past which HubSpot answers "The maximum number of inputs supported in a batch request for
+  property histories is 50"; ids not found come back as ``errors`` with HTTP 207):
+  https://developers.hubspot.com/docs/api-reference/latest/crm/objects/objects/batch/get-objects, the v3
+  ``propertiesWithHistory`` entry shape as HubSpot returns it
+  (https://github.com/HubSpot/hubspot-api-nodejs/issues/154) and the 50-input limit with history
+  (https://github.com/PipedreamHQ/pipedream/pull/8462)
 - Associations v4 batch read (``POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/read``):
   https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/batch/get-associations
   and the association type ids (deal to contact 3, contact to deal 4):
@@ -74,6 +84,12 @@ SEARCH_RESULT_CAP = 10_000
 SEARCH_MAX_BODY_CHARS = 3_000
 SEARCH_MAX_FILTER_GROUPS, SEARCH_MAX_FILTERS_PER_GROUP, SEARCH_MAX_FILTERS = 5, 6, 18
 ASSOCIATIONS_MAX_INPUTS = 1_000
+BATCH_READ_MAX_INPUTS = 100
+BATCH_READ_MAX_INPUTS_WITH_HISTORY = 50
+HISTORY_LIMIT_MESSAGE = (
+    "The maximum number of inputs supported in a batch request for property histories is 50. "
+    "Please reduce the number of items and try again"
+)
 
 AUTH_MESSAGE = (
     "Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more "
@@ -246,6 +262,7 @@ class HubSpotApi:
             (self._search, "POST", ("crm", "v3", "objects", "*", "search")),
             (self._list, "GET", ("crm", "v3", "objects", "*")),
             (self._read, "GET", ("crm", "v3", "objects", "*", "*")),
+            (self._batch_read, "POST", ("crm", "v3", "objects", "*", "batch", "read")),
             (self._batch_read_associations, "POST", ("crm", "v4", "associations", "*", "*", "batch", "read")),
         ]
 
@@ -254,9 +271,10 @@ class HubSpotApi:
 
     def endpoints(self) -> list[str]:
         return [
-            "GET  /crm/v3/objects/{contacts|deals}",
+            "GET  /crm/v3/objects/{contacts|deals}   (propertiesWithHistory: 50 a page)",
             "GET  /crm/v3/objects/{contacts|deals}/{id}",
             "POST /crm/v3/objects/{contacts|deals}/search",
+            "POST /crm/v3/objects/{contacts|deals}/batch/read   (propertiesWithHistory)",
             "POST /crm/v4/associations/{deals|contacts}/{contacts|deals}/batch/read",
         ]
 
@@ -308,7 +326,10 @@ class HubSpotApi:
 
     def _list(self, request: Request, parts: list[str]) -> Response:
         kind = _object_type_or_error(parts[3])
-        limit = min(_int_param(request.query_value("limit"), LIST_DEFAULT_LIMIT, "limit"), LIST_MAX_LIMIT)
+        with_history = self._history_names(kind, _comma_values(request.query_values("propertiesWithHistory")))
+        # With property history a page holds at most 50 records, as for the batch read.
+        cap = BATCH_READ_MAX_INPUTS_WITH_HISTORY if with_history else LIST_MAX_LIMIT
+        limit = min(_int_param(request.query_value("limit"), LIST_DEFAULT_LIMIT, "limit"), cap)
         if limit < 1:
             raise _ApiError(400, GENERIC_400_MESSAGE, detail="limit must be >= 1")
         after = _int_param(request.query_value("after"), 0, "after")
@@ -321,7 +342,7 @@ class HubSpotApi:
         start = _first_at_or_after(view, after)
         page = view[start : start + limit]
         body: dict[str, Any] = {
-            "results": [self._served(kind, o, s, names, associations, clock) for o, s in page],
+            "results": [self._served(kind, o, s, names, associations, clock, with_history) for o, s in page],
         }
         if start + limit < len(view):
             next_after = view[start + limit][0].id
@@ -342,7 +363,8 @@ class HubSpotApi:
             )
         names = self._property_names(kind, _comma_values(request.query_values("properties")))
         associations = _association_types(_comma_values(request.query_values("associations")))
-        return Response.json(200, self._served(kind, *found, names, associations, self.clock.now_ms))
+        with_history = self._history_names(kind, _comma_values(request.query_values("propertiesWithHistory")))
+        return Response.json(200, self._served(kind, *found, names, associations, self.clock.now_ms, with_history))
 
     def _served(
         self,
@@ -352,8 +374,11 @@ class HubSpotApi:
         names: Sequence[str],
         associations: Sequence[str],
         clock: int,
+        with_history: Sequence[str] = (),
     ) -> dict[str, Any]:
         served = served_object(crm_object, state, names)
+        if with_history:
+            served["propertiesWithHistory"] = {name: crm_object.history(name, clock) for name in with_history}
         linked = {}
         for to_type in associations:
             ids = self.portal.associated(kind, crm_object.id, to_type, clock)
@@ -363,6 +388,10 @@ class HubSpotApi:
         if linked:
             served["associations"] = linked
         return served
+
+    def _history_names(self, kind: str, requested: Sequence[str]) -> list[str]:
+        """The known properties named in ``propertiesWithHistory``, sorted; unknown names are ignored."""
+        return sorted({name for name in requested if name in PROPERTY_KINDS[kind]})
 
     def _property_names(self, kind: str, requested: Sequence[str]) -> list[str]:
         """The defaults if nothing is named, else the named known properties and the always-returned ones."""
@@ -408,6 +437,49 @@ class HubSpotApi:
             # At the cap HubSpot still hands out the cursor; using it gets the 400.
             response["paging"] = {"next": {"after": str(end)}}
         return Response.json(200, response)
+
+    # -- batch read ------------------------------------------------------------------------------------------
+
+    def _batch_read(self, request: Request, parts: list[str]) -> Response:
+        """Records by id, with ``propertiesWithHistory``: how to get the history of chosen records (search has none)."""
+        kind = _object_type_or_error(parts[3])
+        body = _json_object(request.body)
+        inputs = body.get("inputs")
+        if not isinstance(inputs, list) or not inputs or not all(isinstance(i, dict) and "id" in i for i in inputs):
+            raise _ApiError(400, GENERIC_400_MESSAGE, detail='expected {"inputs": [{"id": "..."}, ...]}')
+        with_history = _string_list(body.get("propertiesWithHistory"), "propertiesWithHistory")
+        if with_history and len(inputs) > BATCH_READ_MAX_INPUTS_WITH_HISTORY:
+            raise _ApiError(400, HISTORY_LIMIT_MESSAGE)
+        if len(inputs) > BATCH_READ_MAX_INPUTS:
+            raise _ApiError(400, GENERIC_400_MESSAGE, detail=f"more than {BATCH_READ_MAX_INPUTS} inputs")
+        if body.get("idProperty") not in (None, "", "hs_object_id"):
+            raise _ApiError(400, GENERIC_400_MESSAGE, detail="idProperty: only record ids are emulated")
+        names = self._property_names(kind, _string_list(body.get("properties"), "properties"))
+        history_names = self._history_names(kind, with_history)
+        clock = self.clock.now_ms
+        results, missing = [], []
+        for object_id in dict.fromkeys(str(i["id"]) for i in inputs):  # a repeated id is read once
+            found = self.portal.get(kind, object_id, clock)
+            if found is None:
+                missing.append(object_id)
+                continue
+            results.append(self._served(kind, *found, names, (), clock, history_names))
+        answer: dict[str, Any] = {"status": "COMPLETE", "results": results}
+        if missing:
+            answer["numErrors"] = 1
+            answer["errors"] = [
+                {
+                    "status": "error",
+                    "category": "OBJECT_NOT_FOUND",
+                    "message": (
+                        f"Could not get some {kind[:-1].upper()} objects, they may be deleted or not exist. "
+                        "Check that ids are valid."
+                    ),
+                    "context": {"ids": missing},
+                }
+            ]
+        answer["startedAt"] = answer["completedAt"] = iso_ms(clock)
+        return Response.json(207 if missing else 200, answer)
 
     # -- associations ----------------------------------------------------------------------------------------
 

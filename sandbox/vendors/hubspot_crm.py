@@ -95,6 +95,7 @@ class Kind(Enum):
 
 PROPERTY_KINDS: dict[str, dict[str, Kind]] = {
     CONTACTS: {
+        "app_user_id": Kind.STRING,
         "company": Kind.STRING,
         "createdate": Kind.DATETIME,
         "email": Kind.STRING,
@@ -106,6 +107,9 @@ PROPERTY_KINDS: dict[str, dict[str, Kind]] = {
         "lastmodifieddate": Kind.DATETIME,
         "lastname": Kind.STRING,
         "lifecyclestage": Kind.ENUMERATION,
+        "loyalty_id": Kind.STRING,
+        "referral_code": Kind.STRING,
+        "referred_by_code": Kind.STRING,
     },
     DEALS: {
         "amount": Kind.NUMBER,
@@ -163,6 +167,24 @@ def deal_id_for(buyer: Buyer, opportunity: Opportunity) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class ChangeSource:
+    """Who or what made a change, as a property history entry names it (``sourceType``, ``sourceId``,
+    ``updatedByUserId``)."""
+
+    source_type: str  # FORM, IMPORT, CRM_UI, AUTOMATION_PLATFORM, INTEGRATION, ...
+    source_id: str | None = None
+    user_id: int | None = None
+
+    def entry(self, value: str, timestamp: str) -> dict[str, object]:
+        entry: dict[str, object] = {"value": value, "timestamp": timestamp, "sourceType": self.source_type}
+        if self.source_id is not None:
+            entry["sourceId"] = self.source_id
+        if self.user_id is not None:
+            entry["updatedByUserId"] = self.user_id
+        return entry
+
+
+@dataclass(frozen=True, slots=True)
 class RecordState:
     """One version of a record: what every property held from ``updated_ms`` until the next version."""
 
@@ -170,6 +192,7 @@ class RecordState:
     updated_iso: str
     properties: dict[str, str | None]  # as served
     values: dict[str, object]  # comparable: int ms for datetimes, Decimal for numbers, casefolded strings
+    source: ChangeSource  # what made the change that started this version
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,8 +210,21 @@ class CrmObject:
         position = bisect_right(self.change_times, clock_ms) - 1
         return self.states[position] if position >= 0 else None
 
+    def history(self, name: str, clock_ms: int) -> list[dict[str, object]]:
+        """A property's history as ``propertiesWithHistory`` serves it: one entry per time its value was set,
+        up to ``clock_ms``, newest first (a property never set has none)."""
+        entries: list[dict[str, object]] = []
+        previous: str | None = None
+        for state in self.states[: bisect_right(self.change_times, clock_ms)]:
+            value = state.properties.get(name)
+            if value is not None and value != previous:
+                entries.append(state.source.entry(value, state.updated_iso))
+            previous = value
+        entries.reverse()
+        return entries
 
-def _state(object_type: str, updated_ms: int, properties: dict[str, object]) -> RecordState:
+
+def _state(object_type: str, updated_ms: int, properties: dict[str, object], source: ChangeSource) -> RecordState:
     kinds = PROPERTY_KINDS[object_type]
     served: dict[str, str | None] = {}
     values: dict[str, object] = {}
@@ -206,7 +242,7 @@ def _state(object_type: str, updated_ms: int, properties: dict[str, object]) -> 
             text = str(value)
             served[name] = text
             values[name] = text.casefold() if kind is Kind.STRING else text
-    return RecordState(updated_ms, iso_ms(updated_ms), served, values)
+    return RecordState(updated_ms, iso_ms(updated_ms), served, values, source)
 
 
 def decimal_text(number: Decimal) -> str:
@@ -214,10 +250,11 @@ def decimal_text(number: Decimal) -> str:
     return format(number.normalize(), "f")
 
 
-def _record(
-    object_type: str, object_id: int, created_ms: int, versions: Iterable[tuple[int, dict[str, object]]]
-) -> CrmObject:
-    states = tuple(_state(object_type, at, properties) for at, properties in versions)
+Version = tuple[int, dict[str, object], ChangeSource]  # (when, every property's value then, what changed it)
+
+
+def _record(object_type: str, object_id: int, created_ms: int, versions: Iterable[Version]) -> CrmObject:
+    states = tuple(_state(object_type, at, properties, source) for at, properties, source in versions)
     return CrmObject(
         object_type,
         str(object_id),
@@ -230,13 +267,13 @@ def _record(
 
 
 def contact_record(buyer: Buyer) -> CrmObject | None:
-    """The buyer's HubSpot contact with its lifecycle history, or None if the CRM never learnt of them."""
+    """The buyer's HubSpot contact with every version it went through, or None if the CRM never learnt of them."""
     crm = buyer.crm
     if crm is None:
         return None
     contact_id = CONTACT_ID_BASE + buyer.index
     source, detail_1, detail_2 = analytics_source(buyer)
-    base: dict[str, object] = {
+    current: dict[str, object] = {
         "company": buyer.company,
         "createdate": crm.known_at,
         "email": buyer.email_typed.strip(),  # HubSpot's forms and imports trim; the case stays as typed
@@ -246,11 +283,64 @@ def contact_record(buyer: Buyer) -> CrmObject | None:
         "hs_analytics_source_data_2": detail_2,
         "hs_object_id": contact_id,
         "lastname": buyer.last_name,
+        **dict.fromkeys(IDENTITY_PROPERTIES),
     }
-    versions = [
-        (at, {**base, "lastmodifieddate": at, "lifecyclestage": stage}) for at, stage in lifecycle_changes(buyer)
-    ]
+    versions: list[Version] = []
+    for at, changed, change_source in contact_changes(buyer):
+        # Changes in one instant stay separate versions: each is an entry of its property's history.
+        current = {**current, **changed, "lastmodifieddate": at}
+        versions.append((at, current, change_source))
     return _record(CONTACTS, contact_id, crm.known_at, versions)
+
+
+# The custom contact properties that the web app and the loyalty programme sync into the CRM.
+IDENTITY_PROPERTIES = ("app_user_id", "loyalty_id", "referral_code", "referred_by_code")
+# What history entries name as the source of each kind of change (sourceType, sourceId).
+WEB_APP_SYNC = ChangeSource("INTEGRATION", "1180001")  # the web app's private app: accounts, referral codes
+LOYALTY_SYNC = ChangeSource("INTEGRATION", "1180002")  # the loyalty programme's private app
+WORKFLOW = ChangeSource("AUTOMATION_PLATFORM", "workflow:lead-scoring")
+SALES_USER_IDS = (40100001, 40100002, 40100003)  # the sales team: a buyer's owner is one of them
+
+
+def sales_owner(buyer: Buyer) -> ChangeSource:
+    """Changes made by hand in the CRM by the buyer's sales owner."""
+    user = SALES_USER_IDS[buyer.index % len(SALES_USER_IDS)]
+    return ChangeSource("CRM_UI", f"userId:{user}", user)
+
+
+def contact_changes(buyer: Buyer) -> list[tuple[int, dict[str, object], ChangeSource]]:
+    """(when, the contact properties that changed, what changed them), in time order; the first is the creation.
+
+    The lifecycle moves as :func:`lifecycle_changes` says. The identity properties appear once they were true and
+    the buyer was a contact: the web account id (``app_user_id``) from sign-up, the loyalty card from the first
+    purchase, the advocate's own ``referral_code`` from advocacy; a referred buyer's ``referred_by_code`` comes with
+    the creation (typed into the sign-up form).
+    """
+    crm = buyer.crm
+    assert crm is not None
+    created_by = ChangeSource("IMPORT") if crm.known_via == "event" else ChangeSource("FORM")
+    stage_sources = {
+        "subscriber": ChangeSource("FORM"),
+        "lead": created_by,
+        "marketingqualifiedlead": WORKFLOW,
+        "salesqualifiedlead": sales_owner(buyer),
+        "opportunity": sales_owner(buyer),
+        "customer": sales_owner(buyer),
+        "evangelist": WEB_APP_SYNC,
+    }
+    stages = lifecycle_changes(buyer)
+    created_at, first_stage = stages[0]
+    changes: list[tuple[int, dict[str, object], ChangeSource]] = [
+        (created_at, {"lifecyclestage": first_stage, "referred_by_code": buyer.referred_by_code}, created_by)
+    ]
+    changes += [(at, {"lifecyclestage": stage}, stage_sources[stage]) for at, stage in stages[1:]]
+    if buyer.user_id is not None and buyer.signed_up_at is not None:
+        changes.append((max(buyer.signed_up_at, crm.known_at), {"app_user_id": buyer.user_id}, WEB_APP_SYNC))
+    if buyer.loyalty_id is not None and buyer.first_purchase_at is not None:
+        changes.append((max(buyer.first_purchase_at, crm.known_at), {"loyalty_id": buyer.loyalty_id}, LOYALTY_SYNC))
+    if buyer.referral_code is not None and buyer.advocated_at is not None:
+        changes.append((max(buyer.advocated_at, crm.known_at), {"referral_code": buyer.referral_code}, WEB_APP_SYNC))
+    return sorted(changes, key=lambda change: change[0])  # stable: the creation stays first at its instant
 
 
 def lifecycle_changes(buyer: Buyer) -> list[tuple[int, str]]:
@@ -316,20 +406,16 @@ def deal_records(buyer: Buyer) -> list[CrmObject]:
             "hs_object_id": deal_id,
             "pipeline": "default",
         }
-        versions = []
+        versions: list[Version] = []
         for step, at in opportunity.steps:
             closed = step in ("won", "lost")
-            versions.append(
-                (
-                    at,
-                    {
-                        **base,
-                        "closedate": at if closed else opportunity.expected_close_at,
-                        "dealstage": DEAL_STAGES[step],
-                        "hs_lastmodifieddate": at,
-                    },
-                )
-            )
+            properties: dict[str, object] = {
+                **base,
+                "closedate": at if closed else opportunity.expected_close_at,
+                "dealstage": DEAL_STAGES[step],
+                "hs_lastmodifieddate": at,
+            }
+            versions.append((at, properties, sales_owner(buyer)))
         records.append(_record(DEALS, deal_id, opportunity.opened_at, versions))
     return records
 
