@@ -1,4 +1,4 @@
-"""HubSpot CRM v3: contacts, deals, and each deal's associated contacts.
+"""HubSpot CRM v3: contacts, deals, each deal's associated contacts, and the stage history of both.
 
 References (HubSpot developer docs):
 - CRM search: https://developers.hubspot.com/docs/api/crm/search — ``POST /crm/v3/objects/{object}/search`` with
@@ -6,6 +6,11 @@ References (HubSpot developer docs):
   values in epoch milliseconds; at most 10,000 results per query (paging past that is a 400).
 - Associations v4: https://developers.hubspot.com/docs/api/crm/associations —
   ``POST /crm/v4/associations/{from}/{to}/batch/read`` with ``{"inputs": [{"id": ...}]}``.
+- Batch read: https://developers.hubspot.com/docs/api-reference/latest/crm/objects/objects/batch/get-objects —
+  ``POST /crm/v3/objects/{object}/batch/read`` with ``inputs``, ``properties`` and ``propertiesWithHistory``
+  returns the history of the records asked for (search returns none): lists of ``{value, timestamp, sourceType,
+  sourceId, ...}``, newest first (https://github.com/HubSpot/hubspot-api-nodejs/issues/154); at most 50 inputs
+  when history is asked for (https://github.com/PipedreamHQ/pipedream/pull/8462).
 - Authentication: https://developers.hubspot.com/docs/api/private-apps — ``Authorization: Bearer <token>``.
 - Rate limits: https://developers.hubspot.com/docs/api/usage-details — search endpoints allow a few requests
   per second per account and answer 429 past that; the core retries them with backoff.
@@ -13,6 +18,11 @@ References (HubSpot developer docs):
 Incremental sync windows on each object's last-modified property, oldest first. The 10,000-result cap is handled
 by windowing: when a query reaches it, a new query starts at the last modified time seen (records at that exact
 time come again and are merged on their id).
+
+Each search page's records are read again by id with the history of their stage property (``lifecyclestage``,
+``dealstage``) into the child streams ``contact_stage_history`` and ``deal_stage_history``: one raw row per object,
+loaded in the same transaction as the page and under its bookmark, so a record whose stage moved brings its whole
+history again.
 
 Connection ``hubspot_default``: ``host`` = API base URL (default https://api.hubapi.com), ``password`` = the
 private app's access token; ``extra`` may tune the HTTP policy (see connectors.core.http).
@@ -50,6 +60,12 @@ CONTACT_PROPERTIES = (
     "hs_analytics_source_data_1",
     "hs_analytics_source_data_2",
     "hs_object_id",
+    # Custom properties the web app and the loyalty programme sync into the portal (a portal without them
+    # simply does not return them): what the identity graph links the contact to.
+    "app_user_id",
+    "loyalty_id",
+    "referral_code",
+    "referred_by_code",
 )
 DEAL_PROPERTIES = (
     "dealname",
@@ -82,6 +98,31 @@ def object_fields(properties: Sequence[str]) -> frozenset[str]:
     return frozenset(OBJECT_FIELDS) | {f"properties.{name}" for name in properties}
 
 
+# Stage history: search does not return property history; the batch read of the page's ids does.
+HISTORY_BATCH_SIZE = 50  # HubSpot's limit for a batch read with propertiesWithHistory
+# Per parent stream: the child stream, the object, the property whose history we keep, and its last-modified one.
+HISTORIES = {
+    "contacts": ("contact_stage_history", "contacts", "lifecyclestage", "lastmodifieddate"),
+    "deals": ("deal_stage_history", "deals", "dealstage", "hs_lastmodifieddate"),
+}
+
+
+def history_stream(name: str, history_property: str, modified_property: str) -> Stream:
+    """One raw row per object (its id): the batch read's record, with ``propertiesWithHistory`` holding the
+    property's every change (newest first). Cursored on the record's ``updatedAt``, so an older re-read never
+    replaces a newer history."""
+    return Stream(
+        name=name,
+        primary_key=record_id,
+        cursor=updated_at,
+        known_fields=object_fields((history_property, modified_property, "createdate", "hs_object_id"))
+        | {f"propertiesWithHistory.{history_property}"},
+        required_fields=OBJECT_REQUIRED,
+    )
+
+
+CONTACT_STAGE_HISTORY = history_stream("contact_stage_history", "lifecyclestage", "lastmodifieddate")
+DEAL_STAGE_HISTORY = history_stream("deal_stage_history", "dealstage", "hs_lastmodifieddate")
 DEAL_CONTACTS = Stream(
     name="deal_contacts",
     primary_key=lambda r: str(r["from"]["id"]),
@@ -93,6 +134,7 @@ CONTACTS = Stream(
     name="contacts",
     primary_key=record_id,
     cursor=updated_at,
+    children=(CONTACT_STAGE_HISTORY,),
     known_fields=object_fields(CONTACT_PROPERTIES),
     required_fields=OBJECT_REQUIRED,
 )
@@ -100,7 +142,7 @@ DEALS = Stream(
     name="deals",
     primary_key=record_id,
     cursor=updated_at,
-    children=(DEAL_CONTACTS,),
+    children=(DEAL_CONTACTS, DEAL_STAGE_HISTORY),
     known_fields=object_fields(DEAL_PROPERTIES),
     required_fields=OBJECT_REQUIRED,
 )
@@ -142,10 +184,12 @@ class HubSpotSource:
     def pages(self, stream: Stream, window: Window) -> Iterator[Page]:
         object_type, modified_property, properties = SEARCHES[stream.name]
         for results in self._search(stream.name, object_type, modified_property, properties, window):
+            children = {}
             if stream.name == "deals":
-                yield Page(results, {"deal_contacts": self._deal_contacts(results)})
-            else:
-                yield Page(results)
+                children[DEAL_CONTACTS.name] = self._deal_contacts(results)
+            history_name, *history = HISTORIES[stream.name]
+            children[history_name] = self._histories(results, history_name, *history)
+            yield Page(results, children)
 
     def _search(
         self, stream: str, object_type: str, modified_property: str, properties: Sequence[str], window: Window
@@ -182,6 +226,29 @@ class HubSpotSource:
                 )
             log.info("hubspot.%s: reached the search cap; continuing from %s", object_type, last_seen.isoformat())
             start = last_seen
+
+    def _histories(
+        self, records: Sequence[Record], stream: str, object_type: str, history_property: str, modified: str
+    ) -> list[Record]:
+        """The page's records read again by id with the stage property's history, 50 at a time."""
+        ids = list(dict.fromkeys(record_id(r) for r in records if r.get("id") not in (None, "")))
+        found: list[Record] = []
+        for start in range(0, len(ids), HISTORY_BATCH_SIZE):
+            body = {
+                "inputs": [{"id": object_id} for object_id in ids[start : start + HISTORY_BATCH_SIZE]],
+                "properties": [history_property, modified],
+                "propertiesWithHistory": [history_property],
+            }
+            answer = self.session.request_json(
+                "POST", f"/crm/v3/objects/{object_type}/batch/read", for_stream=stream, json=body
+            )
+            results = answer.get("results") if isinstance(answer, dict) else None
+            if not isinstance(results, list):
+                raise ConnectorError(f"hubspot: the {object_type} batch read answered without a 'results' list.")
+            # An id the search just returned but the read does not know was deleted in between (an `errors`
+            # entry, HTTP 207): its history goes with it, the next sync sees it archived.
+            found.extend(results)
+        return found
 
     def _deal_contacts(self, deals: Sequence[Record]) -> list[Record]:
         ids = [record_id(deal) for deal in deals if deal.get("id") not in (None, "")]  # id-less deals: quarantined

@@ -7,14 +7,28 @@ from datetime import datetime
 
 from connectors.core.stream import Source
 from connectors.core.sync import StreamResult, sync_source
+from connectors.ga4 import Ga4Source
+from connectors.google_ads import GoogleAdsSource
 from connectors.hubspot import HubSpotSource
+from connectors.mailchimp import MailchimpSource
+from connectors.matomo import MatomoSource
+from connectors.meta_ads import MetaAdsSource
+from connectors.offline import OfflineSource
+from connectors.questionpro import QuestionProSource
 from purchase_path.connections import connection_id, get_connection
-from purchase_path.warehouse import Warehouse
+from purchase_path.warehouse import LOADER, Warehouse
 
 log = logging.getLogger(__name__)
 
 SOURCES = {
+    "google_ads": GoogleAdsSource,
     "hubspot": HubSpotSource,
+    "questionpro": QuestionProSource,
+    "offline": OfflineSource,
+    "mailchimp": MailchimpSource,
+    "matomo": MatomoSource,
+    "ga4": Ga4Source,
+    "meta_ads": MetaAdsSource,
 }
 
 
@@ -46,3 +60,28 @@ def extract(
         return sync_source(source, warehouse, interval_start, interval_end)
     finally:
         source.close()
+
+
+def declared_streams(name: str) -> list[str]:
+    """Every raw stream a source writes: its streams and their child streams."""
+    found: list[str] = []
+    pending = list(SOURCES[name].streams)
+    while pending:
+        stream = pending.pop(0)
+        found.append(stream.name)
+        pending.extend(stream.children)
+    return found
+
+
+def ensure_raw_tables(warehouse: Warehouse) -> None:
+    """Create every registered source's raw tables (empty when never synced).
+
+    dbt's staging reads every source, so an unconfigured source must still have its (empty) tables: the warehouse
+    then builds with the sources a user has, and a source added later simply starts filling its tables.
+    """
+    from connectors.core.loader import ensure_raw_table
+
+    with warehouse.connect(LOADER, autocommit=True) as conn:
+        for name in SOURCES:
+            for stream in declared_streams(name):
+                ensure_raw_table(conn, name, stream)

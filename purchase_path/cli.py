@@ -131,10 +131,13 @@ def extract(source: str, start: datetime | None, end: datetime | None) -> None:
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def dbt(args: tuple[str, ...]) -> None:
     """Run a dbt command against the configured warehouse, e.g. `purchase-path dbt build`."""
+    from connectors.registry import ensure_raw_tables
     from purchase_path import warehouse as wh
     from purchase_path.transform import run_dbt
 
-    run_dbt(list(args) or ["build"], wh.ready())
+    warehouse = wh.ready()
+    ensure_raw_tables(warehouse)  # sources never synced still have (empty) raw tables for staging to read
+    run_dbt(list(args) or ["build"], warehouse)
 
 
 @main.command("dbt-parse")

@@ -148,18 +148,18 @@ def test_a_new_field_is_kept_and_reported_once_per_batch(sync, warehouse, served
         results = sync("drift-new-field:2")
     assert faulty.faults.fired["drift-new-field"] >= 4
     assert loaded(warehouse) == served
-    assert results["contacts"].new_fields == ("contacts.sandbox_new_field",)
-    assert results["deals"].new_fields == ("deal_contacts.sandbox_new_field",)
+    # Child streams' answers (associations, stage-history batch reads) carry it too: each reported as its own.
+    reported = {field for result in results.values() for field in result.new_fields}
+    streams = ("contacts", "contact_stage_history", "deals", "deal_contacts", "deal_stage_history")
+    assert "contacts.sandbox_new_field" in reported
+    assert reported <= {f"{stream}.sandbox_new_field" for stream in streams}
     with warehouse.connect(autocommit=True) as conn:
         carrying = conn.execute(
             "select count(*) from raw.hubspot__contacts where payload->>'sandbox_new_field' is not null"
         ).fetchone()[0]
         drift = conn.execute("select stream, field, first_seen_batch, example from ops.schema_drift").fetchall()
     assert 0 < carrying < len(served["contacts"])
-    assert sorted((stream, field) for stream, field, _, _ in drift) == [
-        ("contacts", "sandbox_new_field"),
-        ("deal_contacts", "sandbox_new_field"),
-    ]
+    assert sorted(f"{stream}.{field}" for stream, field, _, _ in drift) == sorted(reported)
     assert {batch for _, _, batch, _ in drift} == {results["contacts"].batch_id, results["deals"].batch_id}
     assert all(example == '"added by fault injection"' for *_, example in drift)
     # Two pages of contacts carried it, one warning: once per field per batch.
@@ -178,15 +178,17 @@ def test_records_missing_their_key_or_cursor_are_quarantined_and_the_batch_goes_
         audited = dict(conn.execute("select batch_id, quarantined from ops.load_audit").fetchall())
     assert len(quarantined) == faulty.faults.fired["drift-null"] >= 2
     assert {reason for _, _, reason, _ in quarantined} == {f"required field '{field}' is null"}
-    bad = {object_id for *_, object_id in quarantined}
+    bad = {object_id for stream, *_, object_id in quarantined if stream in STREAMS}  # history rows: their own
     expected = {stream: {k: v for k, v in rows.items() if k not in bad} for stream, rows in served.items()}
     if field != "id":  # a deal with an id still gets its associations asked for, and loaded
         expected["deal_contacts"] = served["deal_contacts"]
     assert loaded(warehouse) == expected
+    children = {"contacts": ("contact_stage_history",), "deals": ("deal_contacts", "deal_stage_history")}
     for stream in ("contacts", "deals"):
-        count = sum(1 for s, *_ in quarantined if s == stream)
+        count = sum(1 for s, *_ in quarantined if s in (stream, *children[stream]))
+        own = sum(1 for s, *_ in quarantined if s == stream)
         assert results[stream].quarantined == count == audited[results[stream].batch_id]
-        assert results[stream].records == len(served[stream]) - count
+        assert results[stream].records == len(served[stream]) - own
 
 
 def test_an_association_that_lost_its_deal_id_is_quarantined_not_guessed(sync, warehouse, served, faulty):

@@ -1,6 +1,6 @@
 """A real kill: ``purchase-path extract hubspot`` is SIGKILLed half-way through a sync, then run again. Raw must end
-equal to what the sandbox serves, with no duplicate and no gap, and the second run must resume from the bookmark the
-first one committed rather than start over.
+equal to what the sandbox serves (the stage-history child streams included), with no duplicate and no gap, and the
+second run must resume from the bookmark the first one committed rather than start over.
 
 The extract runs as a subprocess against the session's warehouse (it inherits ``PURCHASE_PATH_HOME``, or
 ``WAREHOUSE_URL``, from tests/conftest.py) and a sandbox server of this module, slowed down so the kill lands
@@ -94,6 +94,10 @@ def test_a_sync_killed_half_way_resumes_without_a_gap_or_a_double(server, wareho
             rows = conn.execute(f"select natural_key, payload->>'updatedAt' from raw.hubspot__{stream}").fetchall()
             assert len(rows) == len(dict(rows))  # no duplicate ...
             assert dict(rows) == expected  # ... and no gap, each record in its served version
+        for history, parent in (("contact_stage_history", "contacts"), ("deal_stage_history", "deals")):
+            rows = conn.execute(f"select natural_key, payload->>'updatedAt' from raw.hubspot__{history}").fetchall()
+            assert len(rows) == len(dict(rows))  # each object's history once ...
+            assert dict(rows) == (contacts if parent == "contacts" else deals)  # ... in the version served
         deals_without_associations = conn.execute(
             "select count(*) from raw.hubspot__deals d"
             " left join raw.hubspot__deal_contacts a using (natural_key) where a.natural_key is null"

@@ -18,6 +18,7 @@ verbatim: the cursor they encode is sent back instead, and no secret reaches a l
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
@@ -26,17 +27,22 @@ from connectors.core.errors import ConnectorError
 from connectors.core.http import SourceSession
 from connectors.core.stream import Record
 
+log = logging.getLogger(__name__)
+
+ASKS_AGAIN = 2  # a page served again is asked for again at most this many times running
+
 Path = tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class PageRequest:
-    """One request for a page: method, path (relative to the source's base URL), query and JSON body."""
+    """One request for a page: method, path (relative to the source's base URL), query, and a JSON or form body."""
 
     method: str
     path: str
     params: Mapping[str, Any] = field(default_factory=dict)
     json: Mapping[str, Any] | None = None
+    data: Mapping[str, Any] | None = None  # a form body (e.g. Matomo's token_auth); never logged
 
     def with_params(self, **values: Any) -> PageRequest:
         return replace(self, params={**self.params, **values})
@@ -127,11 +133,6 @@ class CursorPaginator:
         cursor = dig(answer, self.cursor_path)
         if cursor in (None, ""):
             return None
-        sent = (request.json if self.in_body else request.params) or {}
-        if sent.get(self.cursor_param) == cursor:
-            raise ConnectorError(
-                f"{request.path}: the API answered the same cursor twice ({self.cursor_param}); paging would loop."
-            )
         return self._with(request, {self.cursor_param: cursor})
 
     def _with(self, request: PageRequest, values: dict[str, Any]) -> PageRequest:
@@ -168,17 +169,54 @@ def paged(
     records: Callable[[Any], list[Record]],
     *,
     stream: str,
+    key: Callable[[Record], Any] | None = None,
 ) -> Iterator[tuple[list[Record], Any]]:
     """Yield ``(records, answer)`` page by page, following ``paginator`` until it says there is no next page.
 
     Empty pages are yielded too when the API sends them, so a caller can still read the answer's metadata.
+    A page that repeats the page before it (a stale cache or a load balancer serving the previous answer again;
+    compared by ``key`` when given, else whole records) is asked for again instead of being taken as this
+    position's records, which would leave a gap behind offset paging. The same page served
+    :data:`ASKS_AGAIN` + 1 times running, or a cursor that keeps pointing back at the request just made, means
+    the API would loop: that is an error.
     """
+    identity = (lambda page: [_key_or_none(key, record) for record in page]) if key else (lambda page: page)
     current: PageRequest | None = paginator.first(request)
+    previous: list[Any] | None = None
+    asked_again = 0
     while current is not None:
         kwargs: dict[str, Any] = {"params": dict(current.params)}
         if current.json is not None:
             kwargs["json"] = dict(current.json)
+        if current.data is not None:
+            kwargs["data"] = dict(current.data)
         answer = session.request_json(current.method, current.path, for_stream=stream, **kwargs)
         page = records(answer)
+        seen = identity(page)
+        if page and seen == previous:
+            asked_again += 1
+            if asked_again > ASKS_AGAIN:
+                raise ConnectorError(
+                    f"{session.source}.{stream}: {current.path} served the same page {asked_again} times running; "
+                    "paging would never end."
+                )
+            log.warning("%s.%s: %s served the previous page again; asking again", session.source, stream, current.path)
+            continue
         yield page, answer
-        current = paginator.next(current, answer, page)
+        following = paginator.next(current, answer, page)
+        if following is not None and following == current:
+            asked_again += 1
+            if asked_again > ASKS_AGAIN:
+                raise ConnectorError(
+                    f"{session.source}.{stream}: {current.path} keeps linking to the same page; paging would never end."
+                )
+        else:
+            asked_again = 0
+        previous, current = seen, following
+
+
+def _key_or_none(key: Callable[[Record], Any], record: Record) -> Any:
+    try:
+        return key(record)
+    except (KeyError, TypeError, ValueError):  # a malformed record: the stream's checks quarantine it later
+        return None
