@@ -4,17 +4,17 @@
     names a source.
 -#}
 {% macro touchpoint_models() -%}
-    {{ return([]) }}
+    {{ return(['int_hubspot__touchpoints', 'int_mailchimp__touchpoints', 'int_google_ads__touchpoints', 'int_questionpro__touchpoints', 'int_offline__touchpoints', 'int_matomo__touchpoints']) }}
 {%- endmacro %}
 
 {% macro identity_link_models() -%}
-    {{ return([]) }}
+    {{ return(['int_hubspot__identity_links', 'int_mailchimp__identity_links', 'int_matomo__identity_links']) }}
 {%- endmacro %}
 
 {% macro ad_performance_models() -%}
-    {{ return([]) }}
+    {{ return(['int_meta_ads__ad_performance_daily', 'int_google_ads__ad_performance_daily']) }}
 {%- endmacro %}
 
 {% macro campaign_models() -%}
-    {{ return([]) }}
+    {{ return(['int_meta_ads__campaigns', 'int_mailchimp__campaigns', 'int_google_ads__campaigns']) }}
 {%- endmacro %}

@@ -15,6 +15,11 @@ renamed as (
         {{ hubspot_property('hs_analytics_source', payload='source.payload') }} as analytics_source,
         {{ hubspot_property('hs_analytics_source_data_1', payload='source.payload') }} as analytics_source_data_1,
         {{ hubspot_property('hs_analytics_source_data_2', payload='source.payload') }} as analytics_source_data_2,
+        -- Custom properties the web app and the loyalty programme sync in: identifiers, not PII, kept as they are.
+        {{ hubspot_property('app_user_id', payload='source.payload') }} as app_user_id,
+        {{ hubspot_property('loyalty_id', payload='source.payload') }} as loyalty_id,
+        {{ hubspot_property('referral_code', payload='source.payload') }} as referral_code,
+        {{ hubspot_property('referred_by_code', payload='source.payload') }} as referred_by_code,
         coalesce(
             {{ hubspot_property('createdate', 'timestamptz', payload='source.payload') }},
             cast(source.payload ->> 'createdAt' as timestamptz)
@@ -39,6 +44,10 @@ final as (
         analytics_source,
         analytics_source_data_1,
         analytics_source_data_2,
+        app_user_id,
+        loyalty_id,
+        referral_code,
+        referred_by_code,
         created_at,
         updated_at,
         is_archived,

@@ -1,0 +1,23 @@
+with
+
+source as (
+
+    select * from {{ source('mailchimp', 'mailchimp__email_activity') }}
+
+),
+
+final as (
+
+    select
+        cast(source.natural_key as text) as recipient_key,
+        source.payload ->> 'campaign_id' as campaign_id,
+        source.payload ->> 'list_id' as list_id,
+        source.payload ->> 'email_id' as email_id,
+        {{ hash_email("source.payload ->> 'email_address'") }} as email_hash,
+        jsonb_array_length(coalesce(source.payload -> 'activity', '[]'::jsonb)) as actions,
+        cast(source.extracted_at as timestamptz) as extracted_at
+    from source
+
+)
+
+select * from final
