@@ -40,12 +40,13 @@ def step(number: int, total: int, text: str) -> None:
 
 
 @contextmanager
-def running_sandbox(seed: int, buyers: int, port: int = 0):
+def running_sandbox(settings: Settings, seed: int, buyers: int, port: int = 0):
+    """The sandbox APIs, and its offline CSV exports dropped in the landing folder under the project's home."""
     from sandbox.server import SandboxServer
     from sandbox.world import World
 
     world = World.generate(seed=seed, buyers=buyers)
-    server = SandboxServer(world, port=port).start()
+    server = SandboxServer(world, port=port, landing_dir=settings.home / "landing" / "offline").start()
     try:
         yield server
     finally:
@@ -96,7 +97,7 @@ def run_demo(settings: Settings, *, buyers: int, seed: int) -> None:
     click.echo(f"      {wh.describe()}")
 
     step(2, 4, f"Starting the sandbox APIs ({buyers} buyers, seed {seed})")
-    with running_sandbox(seed, buyers) as sandbox:
+    with running_sandbox(settings, seed, buyers) as sandbox:
         click.echo(f"      {sandbox.base_url}")
         # A demo should say at once what failed, not wait out production retry delays.
         env = {
@@ -150,7 +151,7 @@ def run_airflow(settings: Settings, port: int = 8080) -> None:
     """Serve Airflow standalone with the sandbox beside it, until Ctrl-C."""
     wh = warehouse.ready(settings)
     run_dbt(["parse", "--quiet"], None)
-    with running_sandbox(seed=42, buyers=2000, port=8765) as sandbox:
+    with running_sandbox(settings, seed=42, buyers=2000, port=8765) as sandbox:
         env = {
             **os.environ,
             **airflow_environment(settings, wh, sandbox.airflow_connections()),

@@ -119,6 +119,11 @@ def sandbox(verbose: bool) -> None:
         "path. E.g. --fault 429:5 --fault 5xx-burst:20,burst=4 --fault drift-null:3,field=updatedAt."
     ),
 )
+@click.option(
+    "--landing-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also drop the offline CSV exports (event scans, calls, store visits) for every ended day into this folder.",
+)
 def serve(
     seed: int,
     buyers: int,
@@ -128,6 +133,7 @@ def serve(
     port: int,
     now: datetime | None,
     faults: FaultPlan,
+    landing_dir: Path | None,
 ) -> None:
     """Serve the emulated vendor APIs until Ctrl-C.
 
@@ -135,7 +141,7 @@ def serve(
     against the sandbox as against the vendor.
     """
     world = _generate(seed, buyers, start, days)
-    server = SandboxServer(world, host=host, port=port, now=now, faults=faults)
+    server = SandboxServer(world, host=host, port=port, now=now, faults=faults, landing_dir=landing_dir)
     click.echo(f"World: {summarise(world).text}")
     click.echo(f"Clock: {iso_ms(server.clock.now_ms)} (world {iso_ms(world.start_ms)} .. {iso_ms(world.end_ms)})")
     click.echo(f"Faults: {faults}")

@@ -19,11 +19,13 @@ import time
 from collections.abc import Mapping
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from sandbox.faults import FaultPlan
+from sandbox.offline import offline_environment, write_drops
 from sandbox.timefmt import from_ms
 from sandbox.vendors import VendorContext, build_apps
 from sandbox.web import Clock, Request, Response, VendorApp
@@ -38,6 +40,8 @@ class SandboxServer:
 
     Use as a context manager, or ``start()``/``stop()`` around a background thread, or ``serve_forever()``.
     ``options`` maps a vendor name (see :data:`sandbox.vendors.VENDORS`) to that vendor's options object.
+    ``landing_dir``: also drop the offline CSV exports there (:mod:`sandbox.offline`), for every day ended by the
+    clock, and include the ``offline_default`` connection; files are written on ``start`` and on ``set_clock``.
     """
 
     def __init__(
@@ -49,12 +53,14 @@ class SandboxServer:
         now: datetime | None = None,
         options: Mapping[str, Any] | None = None,
         faults: FaultPlan | None = None,
+        landing_dir: str | Path | None = None,
     ) -> None:
         self.world = world
         self.faults = faults or FaultPlan()
         self.clock = Clock(world.end_ms)
         if now is not None:
             self.clock.set(now)
+        self.landing_dir = Path(landing_dir) if landing_dir is not None else None
         self.apps: dict[str, VendorApp] = build_apps(VendorContext(world, self.clock, WebLog(world)), options or {})
         self._httpd = _HttpServer((host, port), _handler_for(self))
         self._thread: threading.Thread | None = None
@@ -81,6 +87,11 @@ class SandboxServer:
     def set_clock(self, moment: datetime) -> None:
         """Serve the world as it stood at ``moment`` (naive means UTC) from the next request on."""
         self.clock.set(moment)
+        self._drop_offline_files()
+
+    def _drop_offline_files(self) -> None:
+        if self.landing_dir is not None:
+            write_drops(self.world, self.now, self.landing_dir)
 
     def set_faults(self, plan: FaultPlan | None) -> None:
         """Misbehave as ``plan`` says (with fresh counters) from the next request on; None: behave."""
@@ -95,10 +106,13 @@ class SandboxServer:
 
         The connection id is ``<vendor>_default``: the one each connector reads.
         """
-        return {
+        connections = {
             f"AIRFLOW_CONN_{name.upper()}_DEFAULT": json.dumps(app.airflow_connection(self.base_url))
             for name, app in self.apps.items()
         }
+        if self.landing_dir is not None:
+            connections.update(offline_environment(self.landing_dir))
+        return connections
 
     def endpoints(self) -> list[str]:
         """The served endpoints, for people: method and path template."""
@@ -107,6 +121,7 @@ class SandboxServer:
     # -- lifecycle ------------------------------------------------------------------------------------------
 
     def start(self) -> SandboxServer:
+        self._drop_offline_files()
         if self._thread is None:
             self._thread = threading.Thread(
                 target=self._httpd.serve_forever,
@@ -119,6 +134,7 @@ class SandboxServer:
         return self
 
     def serve_forever(self) -> None:
+        self._drop_offline_files()
         log.info("sandbox serving %s", self.base_url)
         try:
             self._httpd.serve_forever(poll_interval=0.2)

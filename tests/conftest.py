@@ -52,7 +52,7 @@ def world():
 def sandbox(world):
     from sandbox.server import SandboxServer
 
-    server = SandboxServer(world).start()
+    server = SandboxServer(world, landing_dir=Path(os.environ["PURCHASE_PATH_HOME"]) / "landing" / "offline").start()
     yield server
     server.stop()
 
