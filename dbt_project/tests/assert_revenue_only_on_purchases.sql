@@ -1,9 +1,10 @@
-{#- Revenue belongs to purchase touches only, and revenue always comes with its currency. -#}
+{#- Revenue belongs to purchases only, and an amount always comes with its currency. -#}
 select
     touch_id,
-    journey_stage,
+    is_conversion,
     revenue,
+    revenue_amount,
     revenue_currency
 from {{ ref('fct_touchpoints') }}
-where (revenue is not null and journey_stage <> 'purchase')
-    or ((revenue is null) <> (revenue_currency is null))
+where ((revenue is not null or revenue_amount is not null) and not is_conversion)
+    or ((revenue_amount is null) <> (revenue_currency is null))

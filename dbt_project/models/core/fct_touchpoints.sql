@@ -10,38 +10,213 @@
             {'columns': ['customer_key', 'occurred_at']},
             {'columns': ['touch_date']},
         ],
+        post_hook="{{ restitch_customer_keys(this) }}",
     )
 }}
 {#-
+    Every interaction of a customer with the brand, from every registered source (int_touchpoints_unioned).
+
     Incremental: a run re-builds only the touches whose source records were extracted within
     incremental_lookback_days of the newest extract already in the table, and replaces them by touch_id, so
-    re-runs and overlapping loads never duplicate a touch. After changing columns, rebuild it with --full-refresh.
+    re-runs and overlapping loads never duplicate a touch. Identity stitching is retroactive: after each
+    incremental run the post-hook moves earlier touches whose identifier now belongs to a merged customer to that
+    customer's key. After changing columns, rebuild with --full-refresh.
+
+    Channel: the source's own channel when it states one, else the first matching rule of the seed
+    channel_rules (by rule_order; patterns are case-insensitive regular expressions). Rules are evaluated once per
+    distinct traffic combination, not per touch. Journey stage: the first matching rule of journey_stage_rules.
 -#}
 with
 
-hubspot_touchpoints as (
+touchpoints as (
 
-    select * from {{ ref('int_hubspot_touchpoints_derived') }}
+    select * from {{ ref('int_touchpoints_unioned') }}
 
 ),
 
--- Each source contributes its touches in this layout; later sources are unioned here.
-touchpoints as (
+identities as (
+
+    select * from {{ ref('int_identities_stitched') }}
+
+),
+
+channel_rules as (
+
+    select * from {{ ref('channel_rules') }}
+
+),
+
+journey_stage_rules as (
+
+    select * from {{ ref('journey_stage_rules') }}
+
+),
+
+new_touchpoints as (
 
     select
-        touch_id,
-        customer_key,
-        occurred_at,
-        touch_date,
+        *,
+        concat_ws(
+            chr(31),
+            source_system,
+            touch_type = 'web_visit',
+            coalesce(traffic_source, chr(30)),
+            coalesce(traffic_medium, chr(30)),
+            coalesce(campaign, chr(30)),
+            coalesce(referrer_domain, chr(30)),
+            coalesce(click_id_type, chr(30))
+        ) as traffic_key,
+        concat_ws(chr(31), source_system, touch_type, coalesce(landing_page, chr(30))) as stage_key
+    from touchpoints
+    {% if is_incremental() %}
+    where extracted_at >= coalesce(
+        (
+            select {{ dbt.dateadd('day', -1 * var('incremental_lookback_days'), 'max(extracted_at)') }}
+            from {{ this }}
+        ),
+        cast('1900-01-01' as timestamptz)
+    )
+    {% endif %}
+
+),
+
+-- What GA4 assumes when a visit lacks parts of its source: no source and no referrer is (direct) / (none); a
+-- referrer alone is <referrer> / referral; a Google Ads click id alone (auto-tagging) is google / cpc. Only a web
+-- visit can be direct: another touch without any traffic information (a CRM record, a survey) matches no rule.
+traffic_combinations as (
+
+    select distinct
+        traffic_key,
+        source_system,
+        coalesce(
+            traffic_source,
+            case when click_id_type = 'gclid' then 'google' end,
+            referrer_domain,
+            case when touch_type = 'web_visit' then '(direct)' else '' end
+        ) as rule_source,
+        coalesce(
+            traffic_medium,
+            case
+                when traffic_source is null and click_id_type = 'gclid' then 'cpc'
+                when traffic_source is null and referrer_domain is not null then 'referral'
+                when traffic_source is null then '(none)'
+                else '(not set)'
+            end
+        ) as rule_medium,
+        coalesce(campaign, '') as rule_campaign,
+        coalesce(referrer_domain, '') as rule_referrer_domain,
+        click_id_type
+    from new_touchpoints
+    where channel is null
+
+),
+
+traffic_channels as (
+
+    select distinct on (traffic_combinations.traffic_key)
+        traffic_combinations.traffic_key,
+        channel_rules.channel
+    from traffic_combinations
+    inner join channel_rules
+        on (channel_rules.source_system is null or channel_rules.source_system = traffic_combinations.source_system)
+        and (
+            channel_rules.traffic_source_pattern is null
+            or traffic_combinations.rule_source ~* channel_rules.traffic_source_pattern
+        )
+        and (
+            channel_rules.traffic_medium_pattern is null
+            or traffic_combinations.rule_medium ~* channel_rules.traffic_medium_pattern
+        )
+        and (
+            channel_rules.campaign_pattern is null
+            or traffic_combinations.rule_campaign ~* channel_rules.campaign_pattern
+        )
+        and (
+            channel_rules.referrer_domain_pattern is null
+            or traffic_combinations.rule_referrer_domain ~* channel_rules.referrer_domain_pattern
+        )
+        and (
+            channel_rules.click_id_type is null
+            or traffic_combinations.click_id_type = channel_rules.click_id_type
+        )
+    order by
+        traffic_combinations.traffic_key,
+        channel_rules.rule_order
+
+),
+
+stage_combinations as (
+
+    select distinct
+        stage_key,
         source_system,
         touch_type,
-        channel,
-        journey_stage,
-        revenue,
-        revenue_currency,
-        source_record_id,
-        extracted_at
-    from hubspot_touchpoints
+        coalesce(landing_page, '') as rule_landing_page
+    from new_touchpoints
+
+),
+
+touch_stages as (
+
+    select distinct on (stage_combinations.stage_key)
+        stage_combinations.stage_key,
+        journey_stage_rules.journey_stage
+    from stage_combinations
+    inner join journey_stage_rules
+        on journey_stage_rules.touch_type = stage_combinations.touch_type
+        and (
+            journey_stage_rules.source_system is null
+            or journey_stage_rules.source_system = stage_combinations.source_system
+        )
+        and (
+            journey_stage_rules.landing_page_pattern is null
+            or stage_combinations.rule_landing_page ~* journey_stage_rules.landing_page_pattern
+        )
+    order by
+        stage_combinations.stage_key,
+        journey_stage_rules.rule_order
+
+),
+
+enriched as (
+
+    select
+        new_touchpoints.touch_id,
+        identities.customer_key,
+        new_touchpoints.occurred_at,
+        {{ local_date('new_touchpoints.occurred_at', var('report_timezone')) }} as touch_date,
+        new_touchpoints.source_system,
+        new_touchpoints.touch_type,
+        coalesce(new_touchpoints.channel, traffic_channels.channel, 'other') as channel,
+        -- A purchase is always the purchase stage, whatever the rules say.
+        case
+            when new_touchpoints.is_conversion then 'purchase'
+            else coalesce(touch_stages.journey_stage, 'awareness')
+        end as journey_stage,
+        new_touchpoints.revenue_amount,
+        new_touchpoints.revenue_currency,
+        new_touchpoints.source_record_id,
+        new_touchpoints.identifier_type,
+        new_touchpoints.identifier_value,
+        new_touchpoints.traffic_source,
+        new_touchpoints.traffic_medium,
+        new_touchpoints.campaign,
+        new_touchpoints.referrer_domain,
+        new_touchpoints.click_id_type,
+        new_touchpoints.landing_page,
+        new_touchpoints.engagement_seconds,
+        new_touchpoints.is_bounce,
+        new_touchpoints.counts_in_path,
+        new_touchpoints.is_conversion,
+        new_touchpoints.extracted_at
+    from new_touchpoints
+    left join identities
+        on identities.identifier_type = new_touchpoints.identifier_type
+        and identities.identifier_value = new_touchpoints.identifier_value
+    left join traffic_channels
+        on traffic_channels.traffic_key = new_touchpoints.traffic_key
+    left join touch_stages
+        on touch_stages.stage_key = new_touchpoints.stage_key
 
 ),
 
@@ -56,20 +231,29 @@ final as (
         cast(touch_type as text) as touch_type,
         cast(channel as text) as channel,
         cast(journey_stage as text) as journey_stage,
-        cast(revenue as numeric) as revenue,
-        cast(revenue_currency as text) as revenue_currency,
+        cast(
+            case
+                when revenue_amount is not null
+                    then {{ to_reporting_currency('revenue_amount', 'revenue_currency', 'touch_date') }}
+            end as numeric
+        ) as revenue,
         cast(source_record_id as text) as source_record_id,
+        cast(identifier_type as text) as identifier_type,
+        cast(identifier_value as text) as identifier_value,
+        cast(traffic_source as text) as traffic_source,
+        cast(traffic_medium as text) as traffic_medium,
+        cast(campaign as text) as campaign,
+        cast(referrer_domain as text) as referrer_domain,
+        cast(click_id_type as text) as click_id_type,
+        cast(landing_page as text) as landing_page,
+        cast(engagement_seconds as integer) as engagement_seconds,
+        cast(is_bounce as boolean) as is_bounce,
+        cast(counts_in_path as boolean) as counts_in_path,
+        cast(is_conversion as boolean) as is_conversion,
+        cast(revenue_amount as numeric) as revenue_amount,
+        cast(revenue_currency as text) as revenue_currency,
         cast(extracted_at as timestamptz) as extracted_at
-    from touchpoints
-    {% if is_incremental() %}
-    where extracted_at >= coalesce(
-        (
-            select {{ dbt.dateadd('day', -1 * var('incremental_lookback_days'), 'max(extracted_at)') }}
-            from {{ this }}
-        ),
-        cast('1900-01-01' as timestamptz)
-    )
-    {% endif %}
+    from enriched
 
 )
 

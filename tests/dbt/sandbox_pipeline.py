@@ -1,0 +1,47 @@
+"""Helpers for the dbt tests: load every registered source from the sandbox into raw, build the core, and read
+tables back in a form that compares exactly.
+
+The tests import this module by path (``tests/dbt`` is not a package); it holds no fixtures and no state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from connectors.registry import SOURCES, ensure_raw_tables, extract
+from purchase_path.transform import run_dbt
+from purchase_path.warehouse import Warehouse
+
+# The core and everything it is built from, plus the ad performance snapshot; marts and attribution are other
+# engineers' and are left out so that these tests say something about the core alone.
+CORE_SELECTION = ["--select", "+path:models/core", "+ad_performance_snapshot", "--indirect-selection", "cautious"]
+
+
+def load_every_source(warehouse: Warehouse, interval_start: datetime | None, interval_end: datetime) -> None:
+    """Sync every registered source for the interval (each source's connection must point at the sandbox)."""
+    for name in sorted(SOURCES):
+        extract(name, warehouse, interval_start, interval_end)
+
+
+def build_core(warehouse: Warehouse, *, full_refresh: bool = False) -> None:
+    """``dbt build`` of the core; a full refresh rebuilds incremental models from scratch. Sources the sandbox does
+    not configure (offline drops) get their empty raw tables first, as ``purchase-path dbt`` does."""
+    ensure_raw_tables(warehouse)
+    run_dbt(["build", *CORE_SELECTION, *(["--full-refresh"] if full_refresh else [])], warehouse)
+
+
+def table_fingerprint(warehouse: Warehouse, table: str) -> tuple[int, str]:
+    """Row count and a digest of every row (as text, in sorted order): equal fingerprints mean equal tables."""
+    digest = hashlib.sha256()
+    with warehouse.connect(autocommit=True) as conn:
+        rows = conn.execute(f"select t::text from {table} as t order by 1").fetchall()  # noqa: S608 - our table names
+    for (row,) in rows:
+        digest.update(row.encode())
+        digest.update(b"\n")
+    return len(rows), digest.hexdigest()
+
+
+def query(warehouse: Warehouse, sql: str, params: tuple = ()) -> list[tuple]:
+    with warehouse.connect(autocommit=True) as conn:
+        return conn.execute(sql, params).fetchall()
