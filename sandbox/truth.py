@@ -26,7 +26,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -35,8 +35,10 @@ from pathlib import Path
 
 from sandbox import conversion as model
 from sandbox import identifiers as ids
+from sandbox import offline
 from sandbox.credentials import GA4_PROPERTY_ID, MATOMO_SITE_ID
 from sandbox.timefmt import MS_PER_DAY, iso_ms
+from sandbox.vendors import questionpro
 from sandbox.vendors.hubspot_crm import contact_id_for, deal_id_for
 from sandbox.web_visits import ga4_sees, matomo_visit_id
 from sandbox.world import Buyer, Touch, World, WorldConfig
@@ -254,13 +256,25 @@ def purchase_rows(seed: int, buyer: Buyer) -> Iterator[list[str]]:
         ]
 
 
-def identity_rows(seed: int, buyer: Buyer) -> Iterator[list[str]]:
-    """Every identifier the sources show for a buyer, with when it first appeared and where."""
+def identity_rows(world: World, buyer: Buyer) -> Iterator[list[str]]:
+    """Every identifier the sources show for a buyer, with when it first appeared and where.
+
+    The email shows in HubSpot (a contact), Mailchimp (a member), the offline exports (badge scans, sales calls) and
+    QuestionPro (a survey answer); the web account id in Matomo (logged-in visits) and on the HubSpot contact
+    (``app_user_id``); the loyalty card on the contact and in the loyalty system's store visits. An identifier no
+    system shows by the world's end is not listed.
+    """
     rows: list[tuple[str, str, int, list[str]]] = []
-    email_seen = [at for at in (buyer.crm.known_at if buyer.crm else None, buyer.subscribed_at) if at is not None]
-    if email_seen:
-        systems = (["hubspot"] if buyer.crm else []) + (["mailchimp"] if buyer.subscribed_at is not None else [])
-        rows.append(("email", buyer.email, min(email_seen), systems))
+    offline_seen: dict[str, list[int]] = defaultdict(list)
+    for record in offline.buyer_rows(world, buyer):
+        offline_seen[record.kind].append(record.at)
+    email_seen = {
+        "hubspot": [buyer.crm.known_at] if buyer.crm else [],
+        "mailchimp": [buyer.subscribed_at] if buyer.subscribed_at is not None else [],
+        "offline_events": offline_seen["event_scans"] + offline_seen["calls"],
+        "questionpro": [response.at for response in questionpro.buyer_responses(world, buyer)],
+    }
+    _add_seen(rows, "email", buyer.email, email_seen)
     if buyer.crm is not None:
         rows.append(("hubspot_contact_id", contact_id_for(buyer) or "", buyer.crm.known_at, ["hubspot"]))
     visitors: dict[str, int] = {}
@@ -278,18 +292,36 @@ def identity_rows(seed: int, buyer: Buyer) -> Iterator[list[str]]:
         if touch.fbclid:
             rows.append(("fbclid", touch.fbclid, touch.at, ["matomo"]))
     rows += [("matomo_visitor_id", visitor, at, ["matomo"]) for visitor, at in visitors.items()]
-    if buyer.user_id is not None and user_seen is not None:
-        rows.append(("user_id", buyer.user_id, user_seen, ["matomo"]))
+    if buyer.user_id is not None:
+        # HubSpot's contact carries the account id from sign-up (sandbox.vendors.hubspot_crm.contact_changes).
+        synced = buyer.crm is not None and buyer.signed_up_at is not None
+        user_seen_in = {
+            "matomo": [user_seen] if user_seen is not None else [],
+            "hubspot": [max(buyer.signed_up_at, buyer.crm.known_at)] if synced else [],
+        }
+        _add_seen(rows, "user_id", buyer.user_id, user_seen_in)
     if buyer.mc_eid is not None and buyer.subscribed_at is not None:
         clicked = any(t.channel == "email" for t in buyer.touches)
         rows.append(
             ("mc_eid", buyer.mc_eid, buyer.subscribed_at, ["mailchimp", "matomo"] if clicked else ["mailchimp"])
         )
     if buyer.loyalty_id is not None and buyer.first_purchase_at is not None:
-        rows.append(("loyalty_id", buyer.loyalty_id, buyer.first_purchase_at, ["offline_events"]))
+        # The contact gets the card from the first purchase on; the loyalty system shows it at store visits.
+        loyalty_seen = {
+            "hubspot": [max(buyer.first_purchase_at, buyer.crm.known_at)] if buyer.crm is not None else [],
+            "offline_events": offline_seen["store_visits"],
+        }
+        _add_seen(rows, "loyalty_id", buyer.loyalty_id, loyalty_seen)
     rows.sort(key=lambda r: (r[2], r[0], r[1]))
     for kind, identifier, at, systems in rows:
         yield [kind, identifier, buyer.buyer_id, _iso(at), ";".join(systems)]
+
+
+def _add_seen(rows: list, kind: str, identifier: str, seen: dict[str, list[int]]) -> None:
+    """One identity row for an identifier shown by the systems in ``seen`` (system -> instants), if any shows it."""
+    systems = [system for system, instants in seen.items() if instants]
+    if systems:
+        rows.append((kind, identifier, min(min(seen[system]) for system in systems), systems))
 
 
 @dataclass(slots=True)
@@ -323,7 +355,7 @@ def _render_chunk(world: World, low: int, high: int) -> _Chunk:
         contribution = model.buyer_contribution(buyer.exposures, buyer.intent, config.end_ms)
         _tally_buyer(tally, buyer, contribution)
         writers["buyers.csv"].writerow(buyer_row(buyer, model.from_fixed(contribution.expected)))
-        writers["identities.csv"].writerows(identity_rows(config.seed, buyer))
+        writers["identities.csv"].writerows(identity_rows(world, buyer))
         writers["touches.csv"].writerows(touch_rows(config.seed, buyer))
         writers["purchases.csv"].writerows(purchase_rows(config.seed, buyer))
     return _Chunk({name: buffer.getvalue() for name, buffer in buffers.items()}, tally)
