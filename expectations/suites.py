@@ -111,16 +111,16 @@ def fct_touchpoints() -> list[Expectation]:
             column="revenue", min_value=0, description="revenue is not negative where present"
         ),
         gxe.ExpectColumnValuesToNotBeNull(
-            column="revenue",
-            row_condition=Column("journey_stage") == "purchase",
+            column="revenue_amount",
+            row_condition=Column("is_conversion") == True,  # noqa: E712 - a GX condition, not a Python comparison
             condition_parser="great_expectations",
-            description="every purchase touch has revenue",
+            description="every purchase touch has its amount",
         ),
         gxe.ExpectColumnValuesToNotBeNull(
             column="revenue_currency",
-            row_condition=Column("revenue").is_not_null(),
+            row_condition=Column("revenue_amount").is_not_null(),
             condition_parser="great_expectations",
-            description="every touch with revenue names its currency",
+            description="every touch with an amount names its currency",
         ),
     ]
 
@@ -152,6 +152,152 @@ def mart_channel_performance() -> list[Expectation]:
             description="customers never exceed touches",
         ),
     ]
+
+
+def mart_funnel() -> list[Expectation]:
+    """``marts.mart_funnel``: one first-touch month × first-touch channel × journey stage."""
+    import great_expectations.expectations as gxe
+
+    return [
+        *(
+            gxe.ExpectColumnValuesToNotBeNull(column=c, description=f"{c} is never null")
+            for c in ("first_touch_month", "first_touch_channel", "journey_stage", "people_reached")
+        ),
+        gxe.ExpectCompoundColumnsToBeUnique(
+            column_list=["first_touch_month", "first_touch_channel", "journey_stage"],
+            description="one row per cohort month, channel and stage",
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="journey_stage",
+            value_set=list(JOURNEY_STAGES),
+            description="journey_stage is one of " + ", ".join(JOURNEY_STAGES),
+        ),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="people_at_previous_stage",
+            column_B="people_from_previous_stage",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            description="no more people move on from a stage than reached it",
+        ),
+        *(
+            gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0, max_value=1, description=f"{c} is a share (0..1)")
+            for c in ("conversion_from_previous_stage", "share_of_cohort")
+        ),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="median_days_from_previous_stage", min_value=0, description="stages are reached in order"
+        ),
+    ]
+
+
+def mart_journeys() -> list[Expectation]:
+    """``marts.mart_journeys``: one conversion; every purchase has its journey."""
+    import great_expectations.expectations as gxe
+
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(column="conversion_id", description="conversion_id is never null"),
+        gxe.ExpectColumnValuesToBeUnique(column="conversion_id", description="one journey per conversion"),
+        gxe.ExpectColumnValuesToNotBeNull(column="channel_path", description="every journey has a channel path"),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="touches_before_purchase", min_value=0, description="touches_before_purchase is not negative"
+        ),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="days_from_first_touch", min_value=0, description="no journey starts after its purchase"
+        ),
+        gxe.UnexpectedRowsExpectation(
+            unexpected_rows_query=(
+                "select conversion_id from core.fct_conversions"
+                " where conversion_id not in (select conversion_id from {batch})"
+            ),
+            description="every purchase in core.fct_conversions has a journey",
+        ),
+    ]
+
+
+def mart_retention_cohorts() -> list[Expectation]:
+    """``marts.mart_retention_cohorts``: one first-purchase month × months since."""
+    import great_expectations.expectations as gxe
+
+    return [
+        gxe.ExpectCompoundColumnsToBeUnique(
+            column_list=["cohort_month", "months_since_first_purchase"],
+            description="one row per cohort and month since",
+        ),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="cohort_customers",
+            column_B="repeat_customers",
+            or_equal=True,
+            description="repeat customers never exceed the cohort",
+        ),
+        *(
+            gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0, max_value=1, description=f"{c} is a share (0..1)")
+            for c in ("repeat_purchase_rate", "cumulative_repeat_rate")
+        ),
+    ]
+
+
+def mart_email_engagement() -> list[Expectation]:
+    """``marts.mart_email_engagement``: one email campaign."""
+    import great_expectations.expectations as gxe
+
+    return [
+        gxe.ExpectColumnValuesToBeUnique(column="campaign", description="one row per campaign"),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="sent", column_B="delivered", or_equal=True, description="delivered never exceeds sent"
+        ),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="opens", column_B="unique_opens", or_equal=True, description="unique opens never exceed opens"
+        ),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="clicks", column_B="unique_clicks", or_equal=True, description="unique clicks never exceed clicks"
+        ),
+    ]
+
+
+def mart_platform_vs_observed() -> list[Expectation]:
+    """``marts.mart_platform_vs_observed``: one ad platform × day."""
+    import great_expectations.expectations as gxe
+
+    return [
+        gxe.ExpectCompoundColumnsToBeUnique(
+            column_list=["platform", "report_date"], description="one row per platform and day"
+        ),
+        *(
+            gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0, description=f"{c} is not negative")
+            for c in ("platform_clicks", "observed_clicks", "claimed_conversions", "observed_conversions")
+        ),
+    ]
+
+
+def mart_advocacy() -> list[Expectation]:
+    """``marts.mart_advocacy``: one month × segment."""
+    import great_expectations.expectations as gxe
+
+    return [
+        gxe.ExpectCompoundColumnsToBeUnique(
+            column_list=["report_month", "segment"], description="one row per month and segment"
+        ),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="nps", min_value=-100, max_value=100, description="NPS lies between -100 and 100"
+        ),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="nps_responses",
+            column_B="promoter_responses",
+            or_equal=True,
+            description="promoters are a part of the answers",
+        ),
+    ]
+
+
+# The journey-stage marts (issue 5). Gated by run_gate(warehouse, tables=JOURNEY_MARTS); add them to GATED_TABLES
+# to hold reports on them. Empty is allowed where a source may be missing (no email, ad or survey tool).
+JOURNEY_MARTS: tuple[GatedTable, ...] = (
+    GatedTable("marts", "mart_funnel", expectations=mart_funnel),
+    GatedTable("marts", "mart_journeys", expectations=mart_journeys, min_rows=0),
+    GatedTable("marts", "mart_retention_cohorts", expectations=mart_retention_cohorts, min_rows=0),
+    GatedTable("marts", "mart_email_engagement", expectations=mart_email_engagement, min_rows=0),
+    GatedTable("marts", "mart_platform_vs_observed", expectations=mart_platform_vs_observed, min_rows=0),
+    GatedTable("marts", "mart_advocacy", expectations=mart_advocacy, min_rows=0),
+)
 
 
 # Raw streams: volume and freshness only; their payloads are the vendor's, checked by staging's dbt tests.
