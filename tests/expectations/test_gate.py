@@ -16,6 +16,7 @@ import pytest
 
 from connectors.core.state import ensure_ops_tables
 from expectations import GateResult, QualityGateFailed, load_summary, run_gate
+from expectations.suites import CORE_TABLES
 from purchase_path import warehouse as wh
 from purchase_path.settings import Settings
 
@@ -51,8 +52,8 @@ def _create_tables(warehouse: wh.Warehouse) -> None:
         conn.execute(
             "create table if not exists core.fct_touchpoints ("
             " touch_id text, customer_key text, occurred_at timestamptz, touch_date date, source_system text,"
-            " touch_type text, channel text, journey_stage text, revenue numeric, revenue_currency text,"
-            " source_record_id text)"
+            " touch_type text, channel text, journey_stage text, is_conversion boolean, revenue numeric,"
+            " revenue_amount numeric, revenue_currency text, source_record_id text)"
         )
         conn.execute(
             "create table if not exists marts.mart_channel_performance ("
@@ -72,7 +73,9 @@ def touch(n: int, stage: str = "awareness", revenue: float | None = None, **over
         "touch_type": "crm_deal_won" if stage == "purchase" else "crm_contact_created",
         "channel": "email" if n % 2 else "paid_search",
         "journey_stage": stage,
+        "is_conversion": stage == "purchase",
         "revenue": revenue,
+        "revenue_amount": revenue,
         "revenue_currency": "EUR" if revenue is not None else None,
         "source_record_id": str(n),
     }
@@ -125,7 +128,7 @@ def load(
 def test_good_data_passes_and_leaves_a_summary(warehouse, tmp_path):
     load(warehouse)
 
-    result = run_gate(warehouse, run_label="manual__2024-05-01", results_dir=tmp_path)
+    result = run_gate(warehouse, tables=CORE_TABLES, run_label="manual__2024-05-01", results_dir=tmp_path)
 
     assert result.passed and not result.failures
     assert result.row_counts == {
@@ -146,14 +149,14 @@ def test_good_data_passes_and_leaves_a_summary(warehouse, tmp_path):
 
 def test_runs_without_a_results_folder(warehouse):
     load(warehouse)
-    result = run_gate(warehouse)
+    result = run_gate(warehouse, tables=CORE_TABLES)
     assert result.passed and result.summary_path is None
 
 
 def test_a_quiet_stream_is_fresh_when_its_extract_ran(warehouse):
     """No record changed for days, so no extracted_at moved; the load audit shows the extract still runs."""
     load(warehouse, extracted_at=NOW - timedelta(days=5), loaded_at=NOW - timedelta(hours=2))
-    result = run_gate(warehouse)
+    result = run_gate(warehouse, tables=CORE_TABLES)
     (freshness,) = [check for check in result.checks if check.expectation == "unexpected_rows_expectation"]
     assert freshness.success and freshness.observed.endswith("2.0 hours ago")
 
@@ -181,7 +184,7 @@ BAD_DATA = {
         dict(touches=GOOD_TOUCHES + [touch(52, "purchase", None)]),
         "core.fct_touchpoints",
         "expect_column_values_to_not_be_null",
-        "every purchase touch has revenue",
+        "every purchase touch has its amount",
     ),
     "unknown journey stage": (
         dict(touches=GOOD_TOUCHES + [touch(53, "window_shopping")]),
@@ -246,7 +249,7 @@ def test_bad_data_fails_naming_table_and_expectation(warehouse, tmp_path, case):
     load(warehouse, **data)
 
     with pytest.raises(QualityGateFailed) as failed:
-        run_gate(warehouse, results_dir=tmp_path)
+        run_gate(warehouse, tables=CORE_TABLES, results_dir=tmp_path)
 
     message = str(failed.value)
     assert f"\n  {table}\n" in message
@@ -266,7 +269,7 @@ def test_message_lists_every_failure_grouped_by_table(warehouse):
     load(warehouse, touches=GOOD_TOUCHES + [touch(3, customer_key=None)], mart=[])
 
     with pytest.raises(QualityGateFailed) as failed:
-        run_gate(warehouse, run_label="scheduled__2024-05-01T00:00:00+00:00")
+        run_gate(warehouse, tables=CORE_TABLES, run_label="scheduled__2024-05-01T00:00:00+00:00")
 
     message = str(failed.value)
     assert "3 of" in message.splitlines()[0] and "on 2 of 3 tables" in message.splitlines()[0]
@@ -280,11 +283,11 @@ def test_message_lists_every_failure_grouped_by_table(warehouse):
 def test_volume_may_not_collapse_against_the_last_passed_run(warehouse, tmp_path):
     many = GOOD_TOUCHES + [touch(n) for n in range(200, 230)]
     load(warehouse, touches=many)
-    run_gate(warehouse, results_dir=tmp_path)
+    run_gate(warehouse, tables=CORE_TABLES, results_dir=tmp_path)
 
     load(warehouse, touches=many[:15])
     with pytest.raises(QualityGateFailed) as failed:
-        run_gate(warehouse, results_dir=tmp_path)
+        run_gate(warehouse, tables=CORE_TABLES, results_dir=tmp_path)
 
     (failure,) = failed.value.result.failures
     assert failure.table == "core.fct_touchpoints"
@@ -292,7 +295,7 @@ def test_volume_may_not_collapse_against_the_last_passed_run(warehouse, tmp_path
     assert failure.observed == "15 rows (at least 20 needed: the last passed run saw 40)"
 
     load(warehouse, touches=many[:25])  # a smaller drop passes, and becomes the new reference
-    assert run_gate(warehouse, results_dir=tmp_path).passed
+    assert run_gate(warehouse, tables=CORE_TABLES, results_dir=tmp_path).passed
     assert load_summary(tmp_path / "last_passed.json").row_counts["core.fct_touchpoints"] == 25
 
 
@@ -302,7 +305,7 @@ def test_missing_table_fails_and_the_others_are_still_checked(warehouse):
         conn.execute("alter table marts.mart_channel_performance rename to mart_channel_performance_away")
     try:
         with pytest.raises(QualityGateFailed) as failed:
-            run_gate(warehouse)
+            run_gate(warehouse, tables=CORE_TABLES)
     finally:
         with warehouse.connect("transformer") as conn:
             conn.execute("alter table marts.mart_channel_performance_away rename to mart_channel_performance")
@@ -322,7 +325,7 @@ def test_missing_column_fails_with_the_database_error(warehouse):
         conn.execute("alter table core.fct_touchpoints rename column revenue_currency to currency")
     try:
         with pytest.raises(QualityGateFailed) as failed:
-            run_gate(warehouse)
+            run_gate(warehouse, tables=CORE_TABLES)
     finally:
         with warehouse.connect("transformer") as conn:
             conn.execute("alter table core.fct_touchpoints rename column currency to revenue_currency")
@@ -334,7 +337,7 @@ def test_missing_column_fails_with_the_database_error(warehouse):
 def test_failure_survives_pickling_and_json(warehouse):
     load(warehouse, mart=[])
     with pytest.raises(QualityGateFailed) as failed:
-        run_gate(warehouse)
+        run_gate(warehouse, tables=CORE_TABLES)
 
     copy = pickle.loads(pickle.dumps(failed.value))
     assert str(copy) == str(failed.value)
