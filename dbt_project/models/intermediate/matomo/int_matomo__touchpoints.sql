@@ -73,12 +73,13 @@ ecommerce_orders as (
         cast('matomo_visitor_id' as text) as identifier_type,
         cast(orders.visitor_id as text) as identifier_value,
         cast(null as text) as channel,
-        cast(null as text) as traffic_source,
-        cast(null as text) as traffic_medium,
-        cast(null as text) as campaign,
-        cast(null as text) as referrer_domain,
-        cast(null as text) as click_id_type,
-        cast(null as text) as landing_page,
+        -- An order comes through the visit it was placed in: the visit's traffic decides the order's channel.
+        placed_in.traffic_source,
+        placed_in.traffic_medium,
+        placed_in.campaign,
+        placed_in.referrer_domain,
+        placed_in.click_id_type,
+        placed_in.landing_page,
         cast(null as integer) as engagement_seconds,
         cast(null as boolean) as is_bounce,
         false as counts_in_path,
@@ -88,6 +89,8 @@ ecommerce_orders as (
         cast(orders.order_id as text) as source_record_id,
         cast(orders.extracted_at as timestamptz) as extracted_at
     from orders
+    left join web_visits as placed_in
+        on placed_in.source_record_id = orders.visit_id
 
 ),
 
