@@ -7,12 +7,6 @@
 -#}
 with
 
-touchpoints as (
-
-    select * from {{ ref('fct_touchpoints') }}
-
-),
-
 visits as (
 
     select
@@ -27,7 +21,7 @@ visits as (
         landing_page,
         engagement_seconds,
         is_bounce
-    from touchpoints
+    from {{ ref('fct_touchpoints') }}
     where touch_type = 'web_visit'
 
 ),
@@ -81,8 +75,23 @@ orders as (
     select
         customer_key,
         occurred_at
-    from touchpoints
+    from {{ ref('fct_touchpoints') }}
     where touch_type = 'ecommerce_order'
+
+),
+
+{#- A join, not a correlated exists: the planner hashes it on the customer instead of scanning every order once
+    per session (quadratic: 4 minutes at 10,000 buyers, docs/benchmarks.md "Warehouse build"). #}
+sessions_with_order as (
+
+    select distinct
+        sessions.customer_key,
+        sessions.session_seq
+    from sessions
+    inner join orders
+        on orders.customer_key = sessions.customer_key
+        and orders.occurred_at between sessions.started_at
+        and sessions.ended_at + interval '{{ var("session_timeout_minutes") | int }} minutes'
 
 ),
 
@@ -103,18 +112,13 @@ final as (
         cast(first_visits.landing_page as text) as landing_page,
         cast(sessions.engagement_seconds as integer) as engagement_seconds,
         cast(sessions.is_bounce as boolean) as is_bounce,
-        cast(
-            exists (
-                select 1
-                from orders
-                where orders.customer_key = sessions.customer_key
-                    and orders.occurred_at between sessions.started_at
-                    and sessions.ended_at + interval '{{ var("session_timeout_minutes") | int }} minutes'
-            ) as boolean
-        ) as has_order
+        cast(sessions_with_order.customer_key is not null as boolean) as has_order
     from sessions
     inner join visits as first_visits
         on first_visits.touch_id = sessions.first_touch_id
+    left join sessions_with_order
+        on sessions_with_order.customer_key = sessions.customer_key
+        and sessions_with_order.session_seq = sessions.session_seq
 
 )
 
