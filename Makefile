@@ -46,6 +46,7 @@ $(BENCH_STAMP): requirements.lock pyproject.toml bench/requirements.txt
 
 bench: $(BENCH_STAMP)
 	$(BENCH_VENV)/bin/python -m bench.run --write docs/benchmarks.md
+	$(BENCH_VENV)/bin/python -m bench.attribution_bench --write docs/benchmarks.md
 
 # Re-resolve the pinned tree from pyproject.toml's ranges (needs the package registry).
 lock:

@@ -1,4 +1,5 @@
-"""``purchase-path attribute``: credit the conversions of a path file to channels with one model."""
+"""``purchase-path attribute``: credit the conversions of a path file to channels with one model, or, with
+``--warehouse``, run the data-driven models on the warehouse's journeys as the Airflow task ``attribute`` does."""
 
 from __future__ import annotations
 
@@ -41,12 +42,11 @@ def _position_weights(ctx: click.Context, param: click.Parameter, text: str | No
 
 
 @click.command("attribute")
-@click.option("--model", "-m", type=click.Choice(MODELS), required=True, help="Attribution model.")
+@click.option("--model", "-m", type=click.Choice(MODELS), help="Attribution model (required with --input).")
 @click.option(
     "--input",
     "-i",
     "input_path",
-    required=True,
     type=click.Path(dir_okay=False, allow_dash=True),
     help="CSV with columns path, total_conversions[, total_conversion_value, total_null, days_before_conversion]"
     " ('-' for stdin).",
@@ -104,15 +104,23 @@ def _position_weights(ctx: click.Context, param: click.Parameter, text: str | No
     help="Confidence level of the bootstrap intervals.",
 )
 @click.option("--details", is_flag=True, help="Also write model details (e.g. markov removal effects).")
+@click.option(
+    "--warehouse",
+    "on_warehouse",
+    is_flag=True,
+    help="Instead of a file: run markov (order 1 and 2) and shapley on the warehouse's journeys, write their credits "
+    "back and rebuild the attribution marts (what the Airflow task `attribute` does).",
+)
 def attribute(
-    model: str,
-    input_path: str,
+    model: str | None,
+    input_path: str | None,
     output_path: str,
     sep: str,
     replicates: int | None,
     seed: int,
     confidence: float,
     details: bool,
+    on_warehouse: bool,
     **cli_options: Any,
 ) -> None:
     """Credit conversions and conversion value to channels with one attribution model.
@@ -120,7 +128,13 @@ def attribute(
     \b
     Example:
       purchase-path attribute --model markov --order 2 --input paths.csv --output credits.csv
+      purchase-path attribute --warehouse
     """
+    if on_warehouse:
+        _attribute_warehouse(model, input_path, output_path, {**cli_options, "bootstrap": replicates})
+        return
+    if model is None or input_path is None:
+        raise click.UsageError("give --model and --input (a path CSV), or --warehouse")
     options: dict[str, Any] = {}
     for name, given in cli_options.items():
         if given is None:
@@ -150,6 +164,29 @@ def attribute(
         f"{paths.conversions.sum():,.0f} conversions"
         + (f", {replicates} bootstrap replicates" if replicates else "")
         + f" → {'stdout' if output_path == '-' else output_path} in {elapsed:.2f} s",
+        err=True,
+    )
+
+
+def _attribute_warehouse(model: str | None, input_path: str | None, output_path: str, options: dict) -> None:
+    given = [flag for flag, value in (("--model", model), ("--input", input_path)) if value is not None]
+    given += ["--output"] if output_path != "-" else []
+    given += ["--" + name.replace("_", "-") for name, value in options.items() if value is not None]
+    if given:
+        raise click.UsageError(f"--warehouse runs the warehouse's configured models; drop {', '.join(given)}")
+    from datetime import UTC, datetime
+
+    from purchase_path import pipeline
+
+    started = time.perf_counter()
+    try:
+        summary = pipeline.attribute(run_label=f"cli-{datetime.now(UTC):%Y%m%dT%H%M%S}")
+    except AttributionError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"{', '.join(summary['models'])}: {summary['journeys']:,} journeys, {summary['conversions']:,} conversions, "
+        f"{summary['distinct_paths']:,} distinct paths → {summary['path_credit_rows']:,} path credits in the "
+        f"warehouse, marts rebuilt, in {time.perf_counter() - started:.2f} s",
         err=True,
     )
 

@@ -1,4 +1,4 @@
-"""Daily path-to-purchase pipeline: extract every source → dbt → quality gate → stakeholder report.
+"""Daily path-to-purchase pipeline: extract every source → dbt → quality gate → data-driven attribution → report.
 
 Wiring only: each step lives in ``purchase_path.pipeline``; dbt runs through Cosmos, one task per model.
 """
@@ -39,6 +39,10 @@ def path_to_purchase_daily():
         return pipeline.quality_gate(run_label=run_id)
 
     @task
+    def attribute(gate_summary: dict, run_id=None) -> dict:
+        return pipeline.attribute(run_label=run_id)
+
+    @task
     def report(gate_summary: dict, data_interval_start=None) -> str:
         return pipeline.render_report(data_interval_start.date(), gate_summary)
 
@@ -47,7 +51,7 @@ def path_to_purchase_daily():
     prepare_warehouse() >> extracts
     gate = quality_gate()
     extracts >> transform >> gate
-    report(gate)
+    attribute(gate) >> report(gate)
 
 
 path_to_purchase_daily()

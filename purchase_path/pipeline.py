@@ -16,8 +16,13 @@ log = logging.getLogger(__name__)
 
 
 def prepare_warehouse() -> str:
-    """Start the warehouse if it is the embedded one, and bootstrap roles and schemas."""
-    return warehouse.ready().describe()
+    """Start the warehouse if it is the embedded one, bootstrap roles and schemas, and create every source's raw
+    tables, so that dbt builds whichever sources are configured."""
+    from connectors.registry import ensure_raw_tables
+
+    ready = warehouse.ready()
+    ensure_raw_tables(ready)
+    return ready.describe()
 
 
 def extract(source: str, interval_start: datetime | None, interval_end: datetime) -> list[dict]:
@@ -39,6 +44,22 @@ def quality_gate(run_label: str) -> dict:
     settings = Settings.from_env()
     result = run_gate(warehouse.resolve(settings), run_label=run_label, results_dir=settings.quality_dir)
     return result.summary()
+
+
+def attribute(run_label: str) -> dict:
+    """Run the data-driven attribution models (Markov, Shapley) on the warehouse's journeys, after the quality gate.
+
+    Writes their credits back (``attribution.warehouse``), then rebuilds the dbt models that read them
+    (``fct_attribution_credits`` and the marts downstream), so the report sees this run's credits. Returns the
+    run's summary (small: fit for XCom).
+    """
+    from attribution.warehouse import run_on_warehouse
+    from purchase_path.transform import run_dbt
+
+    target = warehouse.resolve()
+    summary = run_on_warehouse(target, run_label=run_label)
+    run_dbt(["build", "--select", "fct_attribution_credits+"], target)
+    return summary.as_dict()
 
 
 def render_report(report_date: date, gate_summary: dict | None) -> str:

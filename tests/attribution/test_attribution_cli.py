@@ -90,3 +90,19 @@ def test_python_dash_m(paths_csv, tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert pd.read_csv(output).conversions.sum() == pytest.approx(7)
+
+
+def test_without_input_or_warehouse_names_both(paths_csv):
+    result = run("--input", str(paths_csv))
+    assert result.exit_code == 2
+    assert "give --model and --input (a path CSV), or --warehouse" in result.output
+
+
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [(["--model", "markov"], "--model"), (["--order", "2"], "--order"), (["--bootstrap", "10"], "--bootstrap")],
+)
+def test_warehouse_mode_refuses_file_options(extra, named):
+    result = run("--warehouse", *extra)
+    assert result.exit_code == 2
+    assert f"--warehouse runs the warehouse's configured models; drop {named}" in result.output

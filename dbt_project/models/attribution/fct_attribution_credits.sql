@@ -1,0 +1,137 @@
+{#-
+    Every model's credit for every touch of every conversion's journey: the rule-based models from SQL, the
+    data-driven ones (Markov, Shapley) from the per-path shares attribution/warehouse.py writes after the quality
+    gate (source attribution.data_driven_path_credits). A data-driven share belongs to a channel on a path; it is
+    split equally among that channel's touches in the journey, so campaigns get their part.
+
+    The data-driven part reads the shares of the last `purchase-path attribute --warehouse` run: before the first
+    run it is empty, and a conversion whose path that run did not see has no data-driven credit until the next
+    run (the Airflow task `attribute` runs the models and rebuilds this model and the marts right after).
+-#}
+{%- set rule_models = {
+    'first_touch': 'int_first_touch_credits',
+    'last_touch': 'int_last_touch_credits',
+    'last_non_direct': 'int_last_non_direct_credits',
+    'first_paid': 'int_first_paid_credits',
+    'last_paid': 'int_last_paid_credits',
+    'linear': 'int_linear_credits',
+    'time_decay': 'int_time_decay_credits',
+    'position_based': 'int_position_based_credits',
+} -%}
+{%- set path_credits_source = source('attribution', 'data_driven_path_credits') -%}
+{%- set path_credits_exist = execute and adapter.get_relation(
+    database=path_credits_source.database,
+    schema=path_credits_source.schema,
+    identifier=path_credits_source.identifier,
+) is not none -%}
+
+with
+
+conversion_touches as (
+
+    select * from {{ ref('int_conversion_touches') }}
+
+),
+
+journeys as (
+
+    select * from {{ ref('int_attribution_paths') }}
+
+),
+
+path_credits as (
+
+    {% if path_credits_exist -%}
+    select
+        attribution_model,
+        channel_path,
+        channel,
+        credit
+    from {{ path_credits_source }}
+    {%- else -%}
+    -- No data-driven run yet: an empty table of the same shape.
+    select
+        cast(null as text) as attribution_model,
+        cast(null as text) as channel_path,
+        cast(null as text) as channel,
+        cast(null as double precision) as credit
+    where false
+    {%- endif %}
+
+),
+
+rule_credits as (
+
+    {% for model, relation in rule_models.items() -%}
+    select
+        conversion_id,
+        touch_position,
+        '{{ model }}' as attribution_model,
+        credit
+    from {{ ref(relation) }}
+    {% if not loop.last %}union all
+    {% endif -%}
+    {%- endfor %}
+
+),
+
+channel_touches as (
+
+    select
+        conversion_id,
+        touch_position,
+        channel,
+        count(*) over (partition by conversion_id, channel) as touches_on_channel
+    from conversion_touches
+
+),
+
+data_driven_credits as (
+
+    select
+        channel_touches.conversion_id,
+        channel_touches.touch_position,
+        path_credits.attribution_model,
+        path_credits.credit / channel_touches.touches_on_channel as credit
+    from journeys
+    inner join path_credits
+        on path_credits.channel_path = journeys.channel_path
+    inner join channel_touches
+        on channel_touches.conversion_id = journeys.conversion_id
+        and channel_touches.channel = path_credits.channel
+    where journeys.is_converted
+
+),
+
+credits as (
+
+    select * from rule_credits
+    union all
+    select * from data_driven_credits
+
+),
+
+final as (
+
+    select
+        cast(credits.conversion_id as text) as conversion_id,
+        cast(credits.touch_position as integer) as touch_position,
+        cast(credits.attribution_model as text) as attribution_model,
+        cast(conversion_touches.touch_id as text) as touch_id,
+        cast(conversion_touches.is_stand_in as boolean) as is_stand_in,
+        cast(conversion_touches.occurred_at as timestamptz) as occurred_at,
+        cast(conversion_touches.channel as text) as channel,
+        cast(conversion_touches.campaign as text) as campaign,
+        cast(conversion_touches.customer_key as text) as customer_key,
+        cast(conversion_touches.converted_at as timestamptz) as converted_at,
+        cast(conversion_touches.conversion_date as date) as conversion_date,
+        cast(credits.credit as double precision) as credit,
+        cast(credits.credit * conversion_touches.revenue as numeric) as credited_revenue
+    from credits
+    inner join conversion_touches
+        on conversion_touches.conversion_id = credits.conversion_id
+        and conversion_touches.touch_position = credits.touch_position
+
+)
+
+select * from final

@@ -1,0 +1,37 @@
+{#-
+    Time decay: a touch's weight is 2^(-d / half-life), d = its days before the conversion (var
+    attribution_half_life_days, default 7), normalised per conversion: a touch one half-life earlier counts half
+    as much.
+-#}
+with
+
+conversion_touches as (
+
+    select * from {{ ref('int_conversion_touches') }}
+
+),
+
+weighted as (
+
+    select
+        conversion_id,
+        touch_position,
+        power(
+            cast(0.5 as double precision),
+            days_before_conversion / {{ var('attribution_half_life_days', 7) }}
+        ) as weight
+    from conversion_touches
+
+),
+
+final as (
+
+    select
+        conversion_id,
+        touch_position,
+        cast(weight / sum(weight) over (partition by conversion_id) as double precision) as credit
+    from weighted
+
+)
+
+select * from final
