@@ -20,7 +20,22 @@ def _setup_logging(verbose: bool) -> None:
 
 
 class FriendlyGroup(click.Group):
-    """Turns the errors a user can fix into one clear line instead of a traceback."""
+    """Turns the errors a user can fix into one clear line instead of a traceback, and imports the commands that
+    live in other packages only when they are asked for: ``attribute`` pulls in pandas and scipy, a second of
+    start-up that every other command (each ``extract`` a scheduler starts, say) would otherwise pay."""
+
+    lazy_commands = {"attribute": "attribution.cli:attribute", "sandbox": "sandbox.cli:sandbox"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy_commands and cmd_name not in self.commands:
+            import importlib
+
+            module, _, name = self.lazy_commands[cmd_name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), name), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context):
         from connectors.core.errors import ConnectorError
@@ -165,14 +180,3 @@ def report(report_date: datetime | None) -> None:
 
     day = report_date.date() if report_date else date.today() - timedelta(days=1)
     click.echo(pipeline.render_report(day, gate_summary=None))
-
-
-def _add_package_commands() -> None:
-    from attribution.cli import attribute
-    from sandbox.cli import sandbox
-
-    main.add_command(sandbox)
-    main.add_command(attribute)
-
-
-_add_package_commands()

@@ -12,16 +12,18 @@ here from the raw payloads with plain Python, not from our dbt models, so the te
 the data makes possible. Records that name one identifier only (Google Ads clicks, badge scans, calls, store
 visits, survey answers) link nothing.
 
-**Why a shortfall is expected.** Matomo, by default (``enable_userid_overwrites_visitorid = 1``), gives a
-logged-in visit the visitor id ``sha1(userId)[:16]``, while the same device's anonymous visits keep the cookie's id
-("the visits log splits for each ID": https://matomo.org/faq/general/how-are-requests-with-a-user-id-tracked), and
-nothing deterministic ties the two: Matomo's ``fingerprint`` hashes the device's configuration and IP address, and
-we never link on IP. HubSpot knows a contact by email and, once synced, by ``app_user_id``, but not by a Matomo
-visitor. So a consumer who signs up at checkout keeps only the checkout visit in the journey the warehouse can see,
-and a business buyer's visits join the deal only through a tracked email click or a login; devices that never log
-in and never click a tracked email stay customers of their own. Hence: per buyer, our journey must hold exactly the
-*linkable* part of the true journey; it must equal the truth's journey where that is all of it (*fully linkable*).
-The assertion messages give the population-wide medians (truth, linkable, ours) for the record.
+**Why some shortfall remains.** The sandbox's Matomo runs with the setting our docs recommend,
+``enable_userid_overwrites_visitorid = 0``: a logged-in visit keeps the device's cookie visitor id and carries the
+``userId``, so the login joins that device's earlier anonymous visits to the account
+(https://matomo.org/faq/general/how-are-requests-with-a-user-id-tracked; docs/sources/matomo.md). What stays
+unlinkable is a device that never logs in and never follows a tracked email link (a phone used only to browse):
+Matomo's ``fingerprint`` hashes the device's configuration and IP address, and we never link on IP; HubSpot knows a
+contact by email and, once synced, by ``app_user_id``, but not by a Matomo visitor. Hence: per buyer, our journey
+must hold exactly the *linkable* part of the true journey; it must equal the truth's journey where that is all of it
+(*fully linkable*); and with the recommended setting most journeys are fully linkable (under Matomo's shipped
+default, ``1``, a logged-in visit gets ``sha1(userId)[:16]`` instead, which splits every device at the login: on this
+world only 10 of 38 first purchases were then fully linkable). The assertion messages give the population-wide
+medians (truth, linkable, ours) for the record.
 """
 
 from __future__ import annotations
@@ -433,8 +435,8 @@ def test_every_true_first_purchase_is_the_customers_first_conversion(first_purch
 
 def test_touches_before_first_purchase_are_every_touch_the_data_links(first_purchases):
     """Per buyer, our journey before the first purchase holds exactly the true touches that a chain of served
-    records joins to the purchase, and never a touch the buyer did not make. Buyers whose early visits Matomo keeps
-    under an anonymous cookie (see the module docstring) have fewer touches than the truth; that is expected."""
+    records joins to the purchase, and never a touch the buyer did not make. Buyers with visits on a device that
+    never logs in (see the module docstring) have fewer touches than the truth; that is expected."""
     too_many = [j for j in first_purchases if (j.our_touches or 0) > j.linkable_touches]
     assert not too_many, f"journeys with touches the buyer's data does not link: {too_many[:3]}"
     exact = [j for j in first_purchases if j.our_touches == j.linkable_touches]
@@ -462,3 +464,23 @@ def test_time_to_first_purchase_matches_the_truth_where_the_journey_is_linkable(
     assert len(exact) >= 0.9 * len(linkable), f"exact for {len(exact)}/{len(linkable)}: {linkable}"
     as_linked = [j for j in first_purchases if j.our_seconds == j.linkable_seconds]
     assert len(as_linked) >= 0.95 * len(first_purchases), [j for j in first_purchases if j not in as_linked][:3]
+
+
+def test_the_recommended_matomo_setting_links_most_of_each_journey(first_purchases):
+    """With ``enable_userid_overwrites_visitorid = 0`` (the sandbox's default, docs/sources/matomo.md) a login joins
+    the device's earlier anonymous visits, so most journeys are whole: at least 60% of first purchases are fully
+    linkable, our journeys hold at least 80% of the true touches before first purchases, and our median of touches
+    before the first purchase is at least three quarters of the truth's. Measured on this world: 27 of 38 fully
+    linkable, 287 of 330 touches, medians truth 8 and ours 7; under Matomo's shipped default (overwrite on) it was
+    10 of 38, 168 of 330, medians 8 and 1.5."""
+    fully = [j for j in first_purchases if j.fully_linkable]
+    assert len(fully) >= 0.6 * len(first_purchases), (
+        f"only {len(fully)}/{len(first_purchases)} fully linkable; {_summary(first_purchases)}"
+    )
+    held, true = sum(j.our_touches or 0 for j in first_purchases), sum(j.true_touches for j in first_purchases)
+    assert held >= 0.8 * true, f"our journeys hold {held} of {true} true touches; {_summary(first_purchases)}"
+    ours, truth = (
+        _median([j.our_touches or 0 for j in first_purchases]),
+        _median([j.true_touches for j in first_purchases]),
+    )
+    assert ours >= 0.75 * truth, _summary(first_purchases)

@@ -1,20 +1,13 @@
 """The Mailchimp connector against the sandbox: the whole history, then incremental as the clock moves (late opens
 and clicks of recent campaigns land through the lookback); re-runs change nothing; bad configuration ends in one
-clear error; every sandbox fault is survived or ends in the error Mailchimp's behaviour calls for; a real kill of
-``purchase-path extract mailchimp`` half-way and a re-run leave no gap and no double."""
+clear error; every sandbox fault is survived or ends in the error Mailchimp's behaviour calls for. (A real kill
+half-way: tests/test_kill_and_resume.py.)"""
 
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import psycopg
 import pytest
 import requests
 
@@ -26,7 +19,6 @@ from sandbox.faults import Fault, FaultPlan
 from sandbox.server import SandboxServer
 from sandbox.world import World
 
-CLI = str(Path(sys.executable).with_name("purchase-path"))
 FAST = {"attempts": 4, "deadline": 20, "backoff": 0.001, "backoff_max": 0.01, "connect_timeout": 2, "read_timeout": 2}
 STREAMS = ("members", "campaigns", "email_activity")
 PAGE = 40  # small pages, so that every stream spans several
@@ -208,50 +200,3 @@ def test_a_lasting_fault_ends_in_one_clear_error(mc_server, configure, warehouse
     assert message.startswith("mailchimp.members: no usable answer from GET /3.0/lists/")
     assert f"after {FAST['attempts']} attempts" in message and said in message
     assert MAILCHIMP_API_KEY not in message
-
-
-# -- a real kill -------------------------------------------------------------------------------------------------
-
-
-def audit(warehouse) -> list[tuple]:
-    with warehouse.connect(autocommit=True) as conn:
-        try:
-            return conn.execute("select stream, status, pages from ops.load_audit order by started_at").fetchall()
-        except psycopg.errors.UndefinedTable:
-            return []
-
-
-def test_a_sync_killed_half_way_resumes_without_a_gap_or_a_double(mc_server, warehouse, clean_raw):
-    end = mc_server.now.date()
-    command = [CLI, "extract", "mailchimp", "--start", str(end - timedelta(days=1)), "--end", str(end)]
-    connection = {
-        "conn_type": "http",
-        "host": mc_server.base_url,
-        "password": MAILCHIMP_API_KEY,
-        "extra": {"list_id": MAILCHIMP_LIST_ID, "page_size": PAGE},
-    }
-    env = {**os.environ, "AIRFLOW_CONN_MAILCHIMP_DEFAULT": json.dumps(connection)}
-    mc_server.set_faults(FaultPlan.parse(["slow:1,delay=0.3,path=email-activity"]))
-    first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while not any(stream == "email_activity" and pages >= 3 for stream, _, pages in audit(warehouse)):
-            assert first.poll() is None, f"the extract ended before it could be killed:\n{first.stdout.read()}"
-            assert time.monotonic() < deadline, "the extract never reached the email activity"
-            time.sleep(0.05)
-        first.send_signal(signal.SIGKILL)
-        assert first.wait(timeout=10) == -signal.SIGKILL
-    finally:
-        first.kill()
-        first.stdout.close()
-        mc_server.set_faults(None)
-    truth = served(mc_server)
-    half = loaded(warehouse)
-    assert 0 < len(half["email_activity"]) < len(truth["email_activity"])  # killed half-way indeed
-
-    second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
-    assert second.returncode == 0, second.stdout + second.stderr
-    assert loaded(warehouse) == truth  # no gap, no double
-    statuses = [(stream, status) for stream, status, _ in audit(warehouse)]
-    assert ("email_activity", "abandoned") in statuses
-    assert statuses[-1] == ("email_activity", "succeeded")

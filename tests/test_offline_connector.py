@@ -1,29 +1,20 @@
 """The offline connector end to end (Airflow connection → registry → core → warehouse) over a real landing folder:
 the whole history, then new days; re-drops of the same file skipped, corrected exports replacing their rows;
-malformed rows quarantined naming file and line; bad files and bad configuration ending in one clear message; a
-real kill of ``purchase-path extract offline`` half-way."""
+malformed rows quarantined naming file and line; bad files and bad configuration ending in one clear message. (A
+real kill half-way: tests/test_kill_and_resume.py.)"""
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import os
-import signal
-import subprocess
-import sys
-import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from connectors.core.errors import ConnectorError
 from connectors.registry import extract
 from sandbox.offline import KINDS, offline_environment, write_drops
 
-CLI = str(Path(sys.executable).with_name("purchase-path"))
 FIRST_UNTIL = date(2026, 8, 20)
 SECOND_UNTIL = date(2026, 9, 10)
 
@@ -142,51 +133,3 @@ def test_a_missing_landing_folder_is_a_clear_error(warehouse, clean_raw, tmp_pat
         monkeypatch.setenv(name, value)
     with pytest.raises(ConnectorError, match="landing folder .*nowhere.* does not exist"):
         sync(warehouse, None, date(2026, 7, 4))
-
-
-def write_big_drops(folder: Path, days: int, rows_per_day: int) -> int:
-    for n in range(days):
-        day = date(2026, 7, 1) + timedelta(days=n)
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(("called_at", "email", "duration_seconds", "outcome"))
-        for i in range(rows_per_day):
-            writer.writerow(
-                (f"{day} {i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d}", f"rep{i}@x.example", 60, "ok")
-            )
-        (folder / f"calls_{day}.csv").write_text(out.getvalue(), newline="")
-    return days * rows_per_day
-
-
-def audit(warehouse) -> list[tuple]:
-    with warehouse.connect(autocommit=True) as conn:
-        try:
-            return conn.execute(
-                "select stream, status, pages from ops.load_audit where stream = 'calls' order by started_at"
-            ).fetchall()
-        except psycopg.errors.UndefinedTable:
-            return []
-
-
-def test_a_sync_killed_half_way_resumes_without_a_gap_or_a_double(warehouse, clean_raw, landing):
-    total = write_big_drops(landing, days=10, rows_per_day=1500)
-    command = [CLI, "extract", "offline", "--start", "2026-07-10", "--end", "2026-07-11"]
-    first = subprocess.Popen(command, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        deadline = time.monotonic() + 90
-        while not any(pages >= 2 for _, _, pages in audit(warehouse)):
-            assert first.poll() is None, f"the extract ended before it could be killed:\n{first.stdout.read()}"
-            assert time.monotonic() < deadline, "the extract never loaded two files"
-            time.sleep(0.01)
-        first.send_signal(signal.SIGKILL)
-        assert first.wait(timeout=10) == -signal.SIGKILL
-    finally:
-        first.kill()
-        first.stdout.close()
-    half = len(raw(warehouse, "calls"))
-    assert 2 * 1500 <= half < total
-
-    sync(warehouse, date(2026, 7, 10), date(2026, 7, 11))  # the next run, in process
-    rows = raw(warehouse, "calls")
-    assert len(rows) == len({key for key, *_ in rows}) == total
-    assert [status for _, status, _ in audit(warehouse)] == ["abandoned", "succeeded"]

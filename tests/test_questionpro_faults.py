@@ -1,6 +1,6 @@
-"""Every sandbox fault mode against the QuestionPro connector, and a real kill of ``purchase-path extract questionpro``
-half-way through a sync: the sync survives (raw ends equal to what the sandbox serves, no duplicate, no gap) or ends
-in the one clear error the vendor's behaviour calls for.
+"""Every sandbox fault mode against the QuestionPro connector: the sync survives (raw ends equal to what the sandbox
+serves, no duplicate, no gap) or ends in the one clear error the vendor's behaviour calls for. (A real kill half-way:
+tests/test_kill_and_resume.py.)
 
 Small pages (``per_page`` 4) make a few dozen responses span many requests, so every fault lands mid-sync.
 """
@@ -8,15 +8,7 @@ Small pages (``per_page`` 4) make a few dozen responses span many requests, so e
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
-from datetime import timedelta
-from pathlib import Path
 
-import psycopg
 import pytest
 import requests
 
@@ -27,7 +19,6 @@ from sandbox.faults import FaultPlan
 from sandbox.server import SandboxServer
 from sandbox.vendors.questionpro import SURVEYS
 
-CLI = str(Path(sys.executable).with_name("purchase-path"))
 FAST = {"attempts": 4, "deadline": 20, "backoff": 0.001, "backoff_max": 0.01, "connect_timeout": 2, "read_timeout": 2}
 PER_PAGE = 4
 
@@ -128,49 +119,3 @@ def test_lasting_failure_ends_in_one_clear_error(sync, warehouse, fault, expecte
         sync(fault)
     message = str(failure.value)
     assert expected in message and "after 4 attempts" in message and QUESTIONPRO_API_KEY not in message
-
-
-def audit(warehouse) -> list[tuple]:
-    with warehouse.connect(autocommit=True) as conn:
-        try:
-            return conn.execute(
-                "select stream, status, pages, window_start from ops.load_audit order by started_at"
-            ).fetchall()
-        except psycopg.errors.UndefinedTable:
-            return []
-
-
-def test_a_sync_killed_half_way_resumes_without_a_gap_or_a_double(faulty, served, warehouse, clean_raw, monkeypatch):
-    end = faulty.now.date()
-    command = [CLI, "extract", "questionpro", "--start", str(end - timedelta(days=1)), "--end", str(end)]
-    env = {**os.environ, "AIRFLOW_CONN_QUESTIONPRO_DEFAULT": connection(faulty)}
-    faulty.set_faults(FaultPlan.parse(["slow:1,delay=0.3"]))  # every answer takes 0.3 s
-    first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while not any(pages >= 2 for _, _, pages, _ in audit(warehouse)):
-            assert first.poll() is None, f"the extract ended before it could be killed:\n{first.stdout.read()}"
-            assert time.monotonic() < deadline, "the extract never loaded two pages"
-            time.sleep(0.03)
-        first.send_signal(signal.SIGKILL)
-        assert first.wait(timeout=10) == -signal.SIGKILL
-    finally:
-        first.kill()
-        first.stdout.close()
-        faulty.set_faults(None)
-
-    with warehouse.connect(autocommit=True) as conn:
-        half = conn.execute("select count(*) from raw.questionpro__responses").fetchone()[0]
-        bookmark = conn.execute("select bookmark from ops.sync_state where source = 'questionpro'").fetchone()[0]
-    assert 2 * PER_PAGE <= half < len(served)  # killed half-way indeed
-
-    monkeypatch.setenv("AIRFLOW_CONN_QUESTIONPRO_DEFAULT", env["AIRFLOW_CONN_QUESTIONPRO_DEFAULT"])
-    extract("questionpro", warehouse, faulty.now - timedelta(days=1), faulty.now)  # the next run, in process
-    rows = loaded(warehouse)
-    assert len(rows) == len(dict(rows)) and dict(rows) == served
-    runs = audit(warehouse)
-    assert [(stream, status) for stream, status, _, _ in runs] == [
-        ("responses", "abandoned"),
-        ("responses", "succeeded"),
-    ]
-    assert runs[1][3] == bookmark  # resumed where the killed run had committed, not from the beginning
