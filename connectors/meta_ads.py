@@ -44,7 +44,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -236,10 +236,16 @@ class MetaAdsSource:
     def _insights(self, account: Record, window: Window, stream: str) -> Iterator[Page]:
         zone = _zone(account)
         until = window.end.astimezone(zone).date()
-        if window.start is not None:
-            since = window.start.astimezone(zone).date()
-        else:
-            since = self.start_date or until - timedelta(days=HISTORY_DAYS)
+        # Meta keeps 37 months of insights counted back from today, not from the interval asked for.
+        kept_since = datetime.now(zone).date() - timedelta(days=HISTORY_DAYS)
+        since = window.start.astimezone(zone).date() if window.start is not None else self.start_date or kept_since
+        if since < kept_since:
+            log.info(
+                "%s.%s: Meta keeps insights from %s on, so asking from then, not %s", NAME, stream, kept_since, since
+            )
+            since = kept_since
+        if since > until:
+            return
         params = {
             "level": "campaign",
             "time_increment": "1",
