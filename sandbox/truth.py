@@ -13,7 +13,13 @@
 - ``channel_contributions.csv``: per channel, the conversion model's weights, the expected conversions without
   the channel and the channel's true contribution (see :mod:`sandbox.conversion`), next to what first- and
   last-touch counting would credit it with.
-- ``world.json``: the parameters that regenerate the world, and the model's totals.
+- ``world.json``: the parameters that regenerate the world, the Matomo setting the visitor ids follow, and the
+  model's totals.
+
+Matomo's visitor ids depend on one of its settings, ``enable_userid_overwrites_visitorid`` (see
+:mod:`sandbox.vendors.matomo`): the truth is written for one value of it, ``userid_overwrites_visitorid``, by default
+the one our docs recommend (off: a logged-in visit keeps the device's cookie id). Write it with the value the
+sandbox's Matomo serves (``MatomoOptions.userid_overwrites_visitorid``) so that the two agree.
 
 Buyers are generated and written in chunks, in index order, so the files are written for any number of buyers in
 bounded memory; with ``workers > 1`` chunks are generated in parallel processes and written in the same order (the
@@ -207,7 +213,7 @@ def touch_systems(seed: int, buyer: Buyer, touch: Touch) -> list[str]:
     return systems
 
 
-def touch_rows(seed: int, buyer: Buyer) -> Iterator[list[str]]:
+def touch_rows(seed: int, buyer: Buyer, userid_overwrites_visitorid: bool = False) -> Iterator[list[str]]:
     first_purchase = buyer.first_purchase_at
     for touch in buyer.touches:
         device = buyer.devices[touch.device].kind if touch.device is not None else ""
@@ -225,7 +231,7 @@ def touch_rows(seed: int, buyer: Buyer) -> Iterator[list[str]]:
             touch.term or "",
             touch.landing_page,
             device,
-            buyer.visitor_id(touch) or "",
+            buyer.visitor_id(touch, userid_overwrites_visitorid) or "",
             buyer.user_id if touch.logged_in and buyer.user_id else "",
             touch.gclid or "",
             touch.fbclid or "",
@@ -256,7 +262,7 @@ def purchase_rows(seed: int, buyer: Buyer) -> Iterator[list[str]]:
         ]
 
 
-def identity_rows(world: World, buyer: Buyer) -> Iterator[list[str]]:
+def identity_rows(world: World, buyer: Buyer, userid_overwrites_visitorid: bool = False) -> Iterator[list[str]]:
     """Every identifier the sources show for a buyer, with when it first appeared and where.
 
     The email shows in HubSpot (a contact), Mailchimp (a member), the offline exports (badge scans, sales calls) and
@@ -282,7 +288,7 @@ def identity_rows(world: World, buyer: Buyer) -> Iterator[list[str]]:
     for touch in buyer.touches:
         if not touch.is_web:
             continue
-        visitor = buyer.visitor_id(touch)
+        visitor = buyer.visitor_id(touch, userid_overwrites_visitorid)
         if visitor is not None and visitor not in visitors:
             visitors[visitor] = touch.at
         if touch.logged_in and user_seen is None:
@@ -345,7 +351,7 @@ def _tally_buyer(tally: model.ContributionTally, buyer: Buyer, contribution: mod
         tally.channels[before[-1].channel].last_touch_conversions += 1
 
 
-def _render_chunk(world: World, low: int, high: int) -> _Chunk:
+def _render_chunk(world: World, low: int, high: int, userid_overwrites_visitorid: bool) -> _Chunk:
     config = world.config
     buffers = {name: io.StringIO() for name in FILES}
     writers = {name: csv.writer(buffer, lineterminator="\n") for name, buffer in buffers.items()}
@@ -355,36 +361,41 @@ def _render_chunk(world: World, low: int, high: int) -> _Chunk:
         contribution = model.buyer_contribution(buyer.exposures, buyer.intent, config.end_ms)
         _tally_buyer(tally, buyer, contribution)
         writers["buyers.csv"].writerow(buyer_row(buyer, model.from_fixed(contribution.expected)))
-        writers["identities.csv"].writerows(identity_rows(world, buyer))
-        writers["touches.csv"].writerows(touch_rows(config.seed, buyer))
+        writers["identities.csv"].writerows(identity_rows(world, buyer, userid_overwrites_visitorid))
+        writers["touches.csv"].writerows(touch_rows(config.seed, buyer, userid_overwrites_visitorid))
         writers["purchases.csv"].writerows(purchase_rows(config.seed, buyer))
     return _Chunk({name: buffer.getvalue() for name, buffer in buffers.items()}, tally)
 
 
-def _render_streamed_chunk(config: WorldConfig, low: int, high: int) -> _Chunk:
+def _render_streamed_chunk(config: WorldConfig, low: int, high: int, userid_overwrites_visitorid: bool) -> _Chunk:
     """The same chunk, generated in a worker process from the config alone (buyers are pure functions of it)."""
-    return _render_chunk(World(config), low, high)
+    return _render_chunk(World(config), low, high, userid_overwrites_visitorid)
 
 
-def _chunks(world: World, workers: int) -> Iterator[_Chunk]:
+def _chunks(world: World, workers: int, userid_overwrites_visitorid: bool) -> Iterator[_Chunk]:
     bounds = [(low, min(low + CHUNK, len(world))) for low in range(0, len(world), CHUNK)]
     if workers <= 1:
         for low, high in bounds:
-            yield _render_chunk(world, low, high)
+            yield _render_chunk(world, low, high, userid_overwrites_visitorid)
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
         pending: deque[Future[_Chunk]] = deque()
         queued = iter(bounds)
         for low, high in queued:  # keep a bounded window of chunks in flight: memory stays flat
-            pending.append(pool.submit(_render_streamed_chunk, world.config, low, high))
+            pending.append(pool.submit(_render_streamed_chunk, world.config, low, high, userid_overwrites_visitorid))
             if len(pending) >= 2 * workers:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
 
 
-def write_truth(world: World, out_dir: Path | str, workers: int = 1) -> list[Path]:
-    """Write the ground truth files into ``out_dir`` (created if missing); return their paths."""
+def write_truth(
+    world: World, out_dir: Path | str, workers: int = 1, *, userid_overwrites_visitorid: bool = False
+) -> list[Path]:
+    """Write the ground truth files into ``out_dir`` (created if missing); return their paths.
+
+    ``userid_overwrites_visitorid`` is the Matomo setting the served visits follow (see the module docstring).
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     headers = {
@@ -399,7 +410,7 @@ def write_truth(world: World, out_dir: Path | str, workers: int = 1) -> list[Pat
     try:
         for name, file in files.items():
             csv.writer(file, lineterminator="\n").writerow(headers[name])
-        for chunk in _chunks(world, workers):
+        for chunk in _chunks(world, workers, userid_overwrites_visitorid):
             for name, text in chunk.texts.items():
                 files[name].write(text)
             tally.merge(chunk.tally)
@@ -409,7 +420,7 @@ def write_truth(world: World, out_dir: Path | str, workers: int = 1) -> list[Pat
     contributions_path = out / "channel_contributions.csv"
     _write_contributions(contributions_path, tally)
     manifest_path = out / "world.json"
-    _write_manifest(manifest_path, world, tally)
+    _write_manifest(manifest_path, world, tally, userid_overwrites_visitorid)
     return [*paths.values(), contributions_path, manifest_path]
 
 
@@ -439,7 +450,9 @@ def _write_contributions(path: Path, tally: model.ContributionTally) -> None:
             )
 
 
-def _write_manifest(path: Path, world: World, tally: model.ContributionTally) -> None:
+def _write_manifest(
+    path: Path, world: World, tally: model.ContributionTally, userid_overwrites_visitorid: bool
+) -> None:
     config = world.config
     contributions = sum(tally.contribution(c) for c in model.CHANNELS)
     manifest = {
@@ -451,6 +464,7 @@ def _write_manifest(path: Path, world: World, tally: model.ContributionTally) ->
         "end_at": iso_ms(world.end_ms),
         "matomo_site_id": MATOMO_SITE_ID,
         "ga4_property_id": GA4_PROPERTY_ID,
+        "matomo_userid_overwrites_visitorid": userid_overwrites_visitorid,
         "conversion_model": {
             "conversion": "first purchase landing before end_at",
             "expected_conversions": round(model.from_fixed(tally.expected), 6),

@@ -21,8 +21,12 @@ Follows Matomo's public reference and source; references:
 - Errors: ``{"result": "error", "message": ...}``; an invalid token gets HTTP 401 and "Unable to authenticate with
   the provided token..." (Matomo 5: https://github.com/matomo-org/matomo/pull/19813), no token the "requires
   'view' access" message.
-- With ``enable_userid_overwrites_visitorid = 1`` (Matomo's default), a visit with a user id has
-  ``visitorId = substr(sha1(userId), 0, 16)``.
+- The user id and the visitor id (``[Tracker] enable_userid_overwrites_visitorid`` in ``config/global.ini.php``;
+  :attr:`MatomoOptions.userid_overwrites_visitorid`): with ``1``, Matomo's shipped default, a visit with a user id
+  gets ``visitorId = substr(sha1(userId), 0, 16)`` and the device's earlier anonymous visits keep the cookie's id,
+  so "the visits log splits for each ID"; with ``0`` the visit keeps the device's cookie id and carries the
+  ``userId`` beside it (https://matomo.org/faq/general/how-are-requests-with-a-user-id-tracked, the setting's
+  comment in ``config/global.ini.php`` and ``Request::getVisitorId`` in ``core/Tracker/Request.php``).
 
 Numbers are JSON numbers (Matomo 5 on PHP 8 returns native integers); revenue is a number, whole amounts as
 integers ("25.00 => 25"). The site's time zone is UTC and its currency USD. Response bodies are a pure function
@@ -99,6 +103,10 @@ _BAD_TOKEN_GET = (
 class MatomoOptions:
     token_auth: str = credentials.MATOMO_TOKEN_AUTH
     site_id: int = int(credentials.MATOMO_SITE_ID)
+    # Matomo's ``enable_userid_overwrites_visitorid``. False (0) is what docs/sources/matomo.md recommends: a
+    # logged-in visit keeps the device's visitor id, so the user id joins the device's earlier anonymous visits.
+    # True emulates Matomo's shipped default, which gives a logged-in visit a visitor id of its own.
+    userid_overwrites_visitorid: bool = False
 
 
 class _ApiError(Exception):
@@ -288,13 +296,14 @@ class MatomoApi:
         continent, continent_code, country, country_code, region, region_code, city, lat, lon, lang = locations[
             buyer.location
         ]
-        visitor_id = buyer.visitor_id(touch) or device.visitor_id
-        history = _visitor_history(buyer, visitor_id, touch.at, clock)
+        overwrites = self.options.userid_overwrites_visitorid
+        visitor_id = buyer.visitor_id(touch, overwrites) or device.visitor_id
+        history = _visitor_history(buyer, visitor_id, touch.at, clock, overwrites)
         first_at, last_at = detail.first_at, detail.last_at
         first, last = from_ms(first_at), from_ms(last_at)
         orders = [c for c in detail.conversions if c.kind == "order"]
         goals = [c for c in detail.conversions if c.kind == "goal"]
-        lifetime_orders = _visitor_orders(buyer, visitor_id, clock)
+        lifetime_orders = _visitor_orders(buyer, visitor_id, clock, overwrites)
         actions = _action_details(buyer, detail, self.world.seed) if with_actions else []
         visit: dict[str, Any] = {
             "idSite": self.options.site_id,
@@ -493,10 +502,12 @@ class _History:
     seconds_since_order: int | None
 
 
-def _visitor_history(buyer: Buyer, visitor_id: str, at: int, clock: int) -> _History:
+def _visitor_history(buyer: Buyer, visitor_id: str, at: int, clock: int, overwrites: bool) -> _History:
     """What Matomo knows of this visitor (cookie or user id) before this visit."""
     earlier = [
-        t for t in buyer.touches if t.is_web and t.at < at and t.at <= clock and buyer.visitor_id(t) == visitor_id
+        t
+        for t in buyer.touches
+        if t.is_web and t.at < at and t.at <= clock and buyer.visitor_id(t, overwrites) == visitor_id
     ]
     orders_before = [m.at for t in earlier for m in t.moments if m.kind == "order" and m.at < at]
     if not earlier:
@@ -510,12 +521,12 @@ def _visitor_history(buyer: Buyer, visitor_id: str, at: int, clock: int) -> _His
     )
 
 
-def _visitor_orders(buyer: Buyer, visitor_id: str, clock: int) -> list[tuple[Decimal, int]]:
+def _visitor_orders(buyer: Buyer, visitor_id: str, clock: int, overwrites: bool) -> list[tuple[Decimal, int]]:
     """(revenue, items) of every order this visitor had placed by the clock (Matomo's lifetime totals)."""
     purchases = {p.seq: p for p in buyer.purchases}
     found = []
     for touch in buyer.touches:
-        if not touch.is_web or buyer.visitor_id(touch) != visitor_id:
+        if not touch.is_web or buyer.visitor_id(touch, overwrites) != visitor_id:
             continue
         for moment in touch.moments:
             if moment.kind == "order" and moment.at <= clock and moment.purchase_seq in purchases:
