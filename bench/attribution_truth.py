@@ -5,7 +5,7 @@ contribution: the expected first purchases lost if the channel's touches were re
 the conversion draws (``channel_contributions.csv`` of ``purchase-path sandbox truth``). This script takes the
 same world's true journeys (touches.csv: every web visit and event scan of a buyer before their first purchase,
 with perfect identity), runs every model of the ``attribution`` package on them, and scores each model's channel
-shares against the true shares:
+shares against the true shares with :func:`attribution.truth.score` (the stakeholder report uses the same score):
 
 - **share error**: half the sum over channels of |model share − true share| (total variation distance, in
   percentage points): the share of all credit the model puts on the wrong channels. 0 is perfect.
@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 import attribution
+from attribution.truth import score
 
 SECTION = "## Which model to trust"
 MODELS: tuple[tuple[str, str, dict], ...] = (
@@ -74,17 +75,6 @@ def true_journeys(truth: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     journeys["total_conversions"] = journeys["converted"].astype(int)
     journeys["total_null"] = 1 - journeys["total_conversions"]
     return journeys.reset_index(drop=True), contributions
-
-
-def score(shares: pd.Series, truth: pd.Series) -> dict:
-    difference = (shares - truth).abs()
-    worst = difference.idxmax()
-    rho = pd.Series(shares).rank().corr(pd.Series(truth).rank())
-    return {
-        "share_error": 50 * difference.sum(),  # ½ Σ |Δ| in percentage points
-        "largest_miss": f"{worst} {100 * (shares[worst] - truth[worst]):+.1f}",
-        "rank_correlation": rho,
-    }
 
 
 def compare(journeys: pd.DataFrame, contributions: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -16,13 +16,18 @@ from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from datetime import time as clock_time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from purchase_path import warehouse
 from purchase_path.airflow_env import airflow_environment
+from purchase_path.pipeline import ATTRIBUTION_TRUTH_VARIABLE
 from purchase_path.settings import Settings
 from purchase_path.transform import run_dbt
+
+if TYPE_CHECKING:
+    from sandbox.world import World
 
 DAG_ID = "path_to_purchase_daily"
 SUMMARY_TABLES = (
@@ -51,6 +56,16 @@ def running_sandbox(settings: Settings, seed: int, buyers: int, port: int = 0):
         yield server
     finally:
         server.stop()
+
+
+def write_attribution_truth(settings: Settings, world: World) -> Path:
+    """Write the demo world's ground truth under the project's home; return its ``channel_contributions.csv``.
+
+    The report's attribution section scores every model against it, so the demo shows which model comes closest.
+    """
+    truth_dir = settings.home / "truth"
+    world.write_truth(truth_dir)
+    return truth_dir / "channel_contributions.csv"
 
 
 def airflow_cli(args: list[str], env: dict[str, str], log_file: Path | None = None) -> int:
@@ -104,6 +119,7 @@ def run_demo(settings: Settings, *, buyers: int, seed: int) -> None:
             **os.environ,
             **airflow_environment(settings, wh, sandbox.airflow_connections()),
             "PURCHASE_PATH_TASK_RETRIES": "0",
+            ATTRIBUTION_TRUTH_VARIABLE: str(write_attribution_truth(settings, sandbox.world)),
         }
 
         step(3, 4, "Preparing Airflow: the dbt manifest and the metadata database")

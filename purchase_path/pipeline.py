@@ -14,6 +14,9 @@ from purchase_path.settings import Settings
 
 log = logging.getLogger(__name__)
 
+# A ground-truth channel_contributions.csv for the report's "which model to trust" section (the demo sets it).
+ATTRIBUTION_TRUTH_VARIABLE = "PURCHASE_PATH_ATTRIBUTION_TRUTH"
+
 
 def prepare_warehouse() -> str:
     """Start the warehouse if it is the embedded one, bootstrap roles and schemas, and create every source's raw
@@ -50,23 +53,41 @@ def attribute(run_label: str) -> dict:
     """Run the data-driven attribution models (Markov, Shapley) on the warehouse's journeys, after the quality gate.
 
     Writes their credits back (``attribution.warehouse``), then rebuilds the dbt models that read them
-    (``fct_attribution_credits`` and the marts downstream), so the report sees this run's credits. Returns the
-    run's summary (small: fit for XCom).
+    (``fct_attribution_credits`` and the marts downstream, and the intervals mart), so the report sees this run's
+    credits and intervals. Returns the run's summary (small: fit for XCom).
     """
     from attribution.warehouse import run_on_warehouse
     from purchase_path.transform import run_dbt
 
     target = warehouse.resolve()
     summary = run_on_warehouse(target, run_label=run_label)
-    run_dbt(["build", "--select", "fct_attribution_credits+"], target)
+    run_dbt(["build", "--select", "fct_attribution_credits+", "mart_attribution_intervals"], target)
     return summary.as_dict()
 
 
 def render_report(report_date: date, gate_summary: dict | None) -> str:
-    """Render the stakeholder report for ``report_date``, stating the gate's verdict; returns the file's path."""
+    """Render the stakeholder report for ``report_date``, stating the gate's verdict; returns the file's path.
+
+    Money is labelled with the dbt var ``reporting_currency`` (dbt_project.yml), the currency the marts are built
+    in. When ``PURCHASE_PATH_ATTRIBUTION_TRUTH`` names a ``channel_contributions.csv`` of true channel
+    contributions (the demo sets it to its sandbox world's), the attribution section scores every model against it.
+    """
+    import os
+    from pathlib import Path
+
     from expectations import GateResult
     from reports import render_report as render
+    from reports.data import dbt_reporting_currency
 
     settings = Settings.from_env()
     gate = GateResult.from_dict(gate_summary) if gate_summary else None
-    return str(render(warehouse.resolve(settings), report_date, settings.report_dir, gate=gate))
+    truth = os.environ.get(ATTRIBUTION_TRUTH_VARIABLE) or None
+    path = render(
+        warehouse.resolve(settings),
+        report_date,
+        settings.report_dir,
+        gate=gate,
+        currency=dbt_reporting_currency(),
+        attribution_truth=Path(truth) if truth else None,
+    )
+    return str(path)

@@ -12,6 +12,7 @@ import io
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
+from reports.attribution import DATA_DRIVEN_MODELS, MODEL_LABELS, AttributionSection
 from reports.data import DailyPoint
 
 TOUCH_COLOUR = "#4c72b0"
@@ -73,3 +74,72 @@ def daily_touches_and_conversions(daily: list[DailyPoint]) -> Chart:
         else "No days to chart."
     )
     return Chart(png=buffer.getvalue(), alt=alt)
+
+
+def attribution_shares(section: AttributionSection) -> Chart:
+    """Each model's share of every channel, side by side: one row per channel, one dot per model.
+
+    The data-driven models' dots carry their bootstrap intervals as whiskers, so overlapping ranges show at a
+    glance; the true share, when known, is a black bar. Dots are offset within a channel's row so none hides
+    another.
+    """
+    from matplotlib.figure import Figure
+
+    channels = section.channels
+    models = section.models
+    intervals = {(m.model, c.channel): c for m in section.intervals for c in m.channels}
+    figure = Figure(figsize=(8, 1.2 + 0.42 * len(channels)), dpi=100, layout="constrained")
+    axes = figure.subplots()
+    palette = _model_colours(len(models))
+    spread = 0.7
+    for index, model in enumerate(models):
+        offset = (index - (len(models) - 1) / 2) * spread / max(len(models), 1)
+        rows = [position + offset for position in range(len(channels))]
+        values = [100 * section.shares[model].get(channel, 0.0) for channel in channels]
+        data_driven = model in DATA_DRIVEN_MODELS
+        axes.scatter(
+            values,
+            rows,
+            s=30 if data_driven else 14,
+            marker="D" if data_driven else "o",
+            color=palette[index],
+            label=MODEL_LABELS.get(model, model),
+            zorder=3,
+        )
+        for row, channel in zip(rows, channels, strict=True):
+            interval = intervals.get((model, channel))
+            if interval is not None and interval.low is not None and interval.high is not None:
+                axes.plot([100 * interval.low, 100 * interval.high], [row, row], color=palette[index], linewidth=1.4)
+    if section.truth_shares is not None:
+        truth = [100 * section.truth_shares.get(channel, 0.0) for channel in channels]
+        axes.scatter(
+            truth, range(len(channels)), marker="|", s=260, color="black", linewidths=2, label="truth", zorder=4
+        )
+    axes.set_yticks(range(len(channels)), channels)
+    axes.invert_yaxis()
+    axes.set_xlabel("Share of credited conversions (%)", color=INK, fontsize=9)
+    axes.set_xlim(left=0)
+    axes.grid(axis="x", color="#e3e5e8", linewidth=0.8)
+    axes.set_axisbelow(True)
+    for side in ("top", "right", "left"):
+        axes.spines[side].set_visible(False)
+    axes.tick_params(colors=INK, labelsize=8, length=0)
+    figure.legend(loc="outside right upper", fontsize=7, frameon=False)
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=150, metadata={"Software": None})
+    alt = (
+        f"Dot chart of {len(models)} attribution models' shares of {len(channels)} channels; under "
+        f"{section.headline_model} the largest is {channels[0]} at "
+        f"{section.shares[section.headline_model].get(channels[0], 0.0):.0%}."
+        if channels
+        else "No channels to chart."
+    )
+    return Chart(png=buffer.getvalue(), alt=alt)
+
+
+def _model_colours(count: int) -> list:
+    from matplotlib import colormaps
+
+    table = colormaps["tab20"]
+    return [table(index % 20) for index in range(count)]

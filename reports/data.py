@@ -7,14 +7,17 @@ only lay it out, so every format shows the same numbers.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import psycopg
 
 from expectations.result import GateResult
+from purchase_path.settings import DBT_PROJECT_DIR
 from purchase_path.warehouse import ANALYST, Warehouse
+from reports.attribution import AttributionSection, load_attribution
 
 SOURCE_TABLE = "marts.mart_channel_performance"
 UNKNOWN_CHANNEL = "(unknown)"
@@ -95,6 +98,7 @@ class ReportData:
         channels: the period by channel, most touches first.
         latest_data_date: the newest day with data on or before ``report_date`` (``None``: no data at all).
         gate: the quality gate's verdict on the data.
+        attribution: the period's attribution section (None when not loaded, e.g. in :func:`build_report_data`).
     """
 
     report_date: date
@@ -105,6 +109,7 @@ class ReportData:
     channels: list[ChannelRow]
     latest_data_date: date | None
     gate: GateStatus
+    attribution: AttributionSection | None = None
 
     @property
     def period_days(self) -> int:
@@ -128,9 +133,18 @@ class MartRow:
 
 
 def load_report_data(
-    warehouse: Warehouse, report_date: date, gate: GateResult | None = None, *, period_days: int = 30
+    warehouse: Warehouse,
+    report_date: date,
+    gate: GateResult | None = None,
+    *,
+    period_days: int = 30,
+    attribution_truth: Path | None = None,
 ) -> ReportData:
-    """Read the period's rows from the marts as role ``analyst`` and shape them."""
+    """Read the period's rows from the marts as role ``analyst`` and shape them.
+
+    ``attribution_truth``, a ``channel_contributions.csv`` of known true channel contributions (the sandbox's),
+    adds each attribution model's error score to the attribution section.
+    """
     period_start = report_date - timedelta(days=period_days - 1)
     try:
         with warehouse.connect(ANALYST) as conn:
@@ -150,13 +164,15 @@ def load_report_data(
         raise ReportError(
             f"role {ANALYST} cannot read {SOURCE_TABLE}: re-run the warehouse bootstrap, which grants it"
         ) from error
-    return build_report_data(
+    data = build_report_data(
         (MartRow(*row) for row in rows),
         report_date=report_date,
         period_days=period_days,
         latest_data_date=latest,
         gate=gate,
     )
+    attribution = load_attribution(warehouse, data.period_start, report_date, truth_path=attribution_truth)
+    return replace(data, attribution=attribution)
 
 
 def build_report_data(
@@ -210,3 +226,16 @@ def build_report_data(
         latest_data_date=latest_data_date or (max(by_day) if by_day else None),
         gate=GateStatus.of(gate),
     )
+
+
+def dbt_reporting_currency(project_dir: Path = DBT_PROJECT_DIR) -> str | None:
+    """The dbt var ``reporting_currency`` as dbt_project.yml sets it: the currency every mart's money is in.
+
+    Read from the project file, where the project keeps its settings; a run that overrides the var with
+    ``--vars`` is not seen here. None when the file does not set it.
+    """
+    import yaml
+
+    project = yaml.safe_load((project_dir / "dbt_project.yml").read_text(encoding="utf-8")) or {}
+    currency = (project.get("vars") or {}).get("reporting_currency")
+    return str(currency) if currency else None

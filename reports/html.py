@@ -1,4 +1,4 @@
-"""The stakeholder report as one self-contained HTML file: inline CSS, the chart inlined as a PNG data URI."""
+"""The stakeholder report as one self-contained HTML file: inline CSS, the charts inlined as PNG data URIs."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from pathlib import Path
 
 from expectations.result import GateResult
 from purchase_path.warehouse import Warehouse
-from reports.charts import Chart, daily_touches_and_conversions
+from reports.attribution import ATTRIBUTION_TABLE, INTERVALS_TABLE, MODEL_LABELS
+from reports.charts import Chart, attribution_shares, daily_touches_and_conversions
 from reports.data import SOURCE_TABLE, ReportData, load_report_data
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -30,10 +31,12 @@ def render_report(
     *,
     period_days: int = 30,
     currency: str | None = None,
+    attribution_truth: Path | None = None,
 ) -> Path:
     """Render the report for the ``period_days`` days ending on ``report_date``; return the HTML file's path.
 
-    Reads ``marts.mart_channel_performance`` as role ``analyst``. Rendering again replaces the file whole.
+    Reads ``marts.mart_channel_performance``, ``marts.mart_attribution`` and ``marts.mart_attribution_intervals`` as
+    role ``analyst``. Rendering again replaces the file whole.
 
     Args:
         warehouse: the warehouse.
@@ -42,11 +45,14 @@ def render_report(
         gate: the quality gate's result for this data; without it the report says the data is unvalidated.
         period_days: how many days the headline numbers, the chart and the channel table cover.
         currency: the reporting currency's code, shown beside revenue (e.g. ``EUR``).
+        attribution_truth: a ``channel_contributions.csv`` of true channel contributions (the sandbox's); with it
+            the attribution section scores every model against the truth.
 
     Raises:
-        ReportError: the mart is missing or the analyst role cannot read it.
+        ReportError: the channel performance mart is missing or the analyst role cannot read it. (A missing
+            attribution mart is said in its section instead.)
     """
-    data = load_report_data(warehouse, report_date, gate, period_days=period_days)
+    data = load_report_data(warehouse, report_date, gate, period_days=period_days, attribution_truth=attribution_truth)
     html = render_html(data, currency=currency)
     path = report_path(out_dir, report_date)
     _write_atomically(path, html)
@@ -65,11 +71,28 @@ def render_html(data: ReportData, *, currency: str | None = None) -> str:
         lstrip_blocks=True,
     )
     environment.filters.update(
-        count=format_count, money=format_money, percent=format_percent, day=format_day, moment=format_moment
+        count=format_count,
+        money=format_money,
+        percent=format_percent,
+        share=format_share,
+        ratio=format_ratio,
+        decimal=format_decimal,
+        model=format_model,
+        day=format_day,
+        moment=format_moment,
     )
     chart: Chart | None = None if data.is_empty else daily_touches_and_conversions(data.daily)
+    attribution = data.attribution
+    attribution_chart = attribution_shares(attribution) if attribution and attribution.state == "ok" else None
     return environment.get_template(TEMPLATE).render(
-        data=data, chart=chart, currency=currency, source_table=SOURCE_TABLE
+        data=data,
+        chart=chart,
+        attribution=attribution,
+        attribution_chart=attribution_chart,
+        currency=currency,
+        source_table=SOURCE_TABLE,
+        attribution_table=ATTRIBUTION_TABLE,
+        intervals_table=INTERVALS_TABLE,
     )
 
 
@@ -83,6 +106,23 @@ def format_money(value: Decimal | float) -> str:
 
 def format_percent(value: float | None) -> str:
     return "–" if value is None else f"{value:.1%}"
+
+
+def format_share(value: float | None) -> str:
+    """A share in whole percent: the models differ by more than the decimals would suggest."""
+    return "–" if value is None else f"{value:.0%}"
+
+
+def format_ratio(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.2f}×"
+
+
+def format_decimal(value: float | None, places: int = 1) -> str:
+    return "–" if value is None else f"{value:,.{places}f}"
+
+
+def format_model(name: str) -> str:
+    return MODEL_LABELS.get(name, name)
 
 
 def format_day(value: date) -> str:

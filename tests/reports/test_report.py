@@ -3,44 +3,18 @@
 from __future__ import annotations
 
 import base64
-import os
 import re
-import shutil
-import tempfile
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from expectations.result import CheckOutcome, GateResult
 from purchase_path import warehouse as wh
-from purchase_path.settings import Settings
 from reports import ReportError, render_report
 from reports.data import MartRow, build_report_data
 
 REPORT_DATE = date(2024, 5, 31)
-
-
-@pytest.fixture(scope="session")
-def warehouse():
-    """One embedded warehouse for the session, shared with the other quality-gate and report tests.
-
-    Its home is under the system temp folder, not pytest's: the embedded PostgreSQL runs as another system
-    user when tests run as root, and each pytest session resets pytest's temp root to owner-only access.
-    """
-    home = Path(tempfile.gettempdir()) / f"purchase-path-gate-report-tests-{os.getpid()}"
-    settings = Settings.from_env({"PURCHASE_PATH_HOME": str(home)})
-    warehouse = wh.ready(settings)
-    with warehouse.connect("transformer") as conn:
-        conn.execute(
-            "create table if not exists marts.mart_channel_performance ("
-            " report_date date, channel text, touches bigint, customers bigint, conversions bigint,"
-            " revenue numeric)"
-        )
-    yield warehouse
-    wh.stop_embedded(settings.embedded_pgdata)
-    shutil.rmtree(home, ignore_errors=True)
 
 
 def fill_mart(warehouse: wh.Warehouse, rows: list[tuple]) -> None:
@@ -97,7 +71,7 @@ def test_renders_with_no_rows_and_says_so(warehouse, tmp_path):
     html = path.read_text(encoding="utf-8")
     assert "No activity in this period" in html
     assert "The warehouse holds no channel performance data yet" in html
-    assert "data:image/png" not in html
+    assert "Touches and conversions per day" not in html and "Bar charts of touches" not in html  # no daily chart
     assert "Not validated" in html  # no gate result: a visible warning
 
 
