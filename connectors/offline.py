@@ -33,6 +33,7 @@ Connection ``offline_default``: ``conn_type`` ``fs``, ``extra.landing_dir`` = th
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import logging
@@ -44,6 +45,7 @@ from pathlib import Path
 
 from connectors.core.errors import ConnectorError
 from connectors.core.stream import Page, Record, Stream, Window
+from purchase_path.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
 
@@ -169,6 +171,10 @@ class OfflineSource:
             )
         return cls(landing_dir, warehouse_versions)
 
+    def use_warehouse(self, warehouse: Warehouse) -> None:
+        """Ask ``warehouse`` (the one this sync loads into) which file versions it holds."""
+        self.loaded_versions = functools.partial(warehouse_versions, warehouse=warehouse)
+
     def close(self) -> None:
         pass
 
@@ -235,14 +241,16 @@ def read_rows(kind: FileKind, file_name: str, data: bytes, checksum: str) -> lis
     return records
 
 
-def warehouse_versions(stream: str) -> dict[str, str]:
-    """File name → checksum of the version the warehouse holds: the newest loaded into raw, else a quarantined one."""
+def warehouse_versions(stream: str, warehouse: Warehouse | None = None) -> dict[str, str]:
+    """File name → checksum of the version the warehouse holds: the newest loaded into raw, else a quarantined one.
+
+    ``warehouse``: the one the sync loads into (the sync hands it over); None: the configured one."""
     from psycopg import sql
 
     from connectors.core.loader import raw_table
     from purchase_path.warehouse import LOADER, resolve
 
-    with resolve().connect(LOADER, autocommit=True) as conn:
+    with (warehouse or resolve()).connect(LOADER, autocommit=True) as conn:
         quarantined = conn.execute(
             """
             select distinct payload->>'_file', payload->>'_sha256' from ops.quarantine

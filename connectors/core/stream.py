@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from purchase_path.warehouse import Warehouse
 
 Record = dict[str, Any]
 
@@ -59,3 +62,10 @@ class Source(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class ReadsWarehouse(Protocol):
+    """A source that must see the warehouse it loads into (the offline drops ask which file versions it holds)."""
+
+    def use_warehouse(self, warehouse: Warehouse) -> None: ...

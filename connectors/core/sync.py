@@ -22,7 +22,7 @@ import psycopg
 
 from connectors.core import schema, state
 from connectors.core.loader import Batch, ensure_raw_table, merge_records
-from connectors.core.stream import Page, Record, Source, Stream, Window
+from connectors.core.stream import Page, ReadsWarehouse, Record, Source, Stream, Window
 from purchase_path.warehouse import LOADER, Warehouse
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,8 @@ def sync_source(
     source: Source, warehouse: Warehouse, interval_start: datetime | None, interval_end: datetime
 ) -> list[StreamResult]:
     """Extract every stream of ``source`` for the data interval and load it into raw. Returns what was loaded."""
+    if isinstance(source, ReadsWarehouse):
+        source.use_warehouse(warehouse)
     with warehouse.connect(LOADER, autocommit=True) as conn:
         state.ensure_ops_tables(conn)
         for stream in source.streams:
