@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import platform
 import statistics
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -104,3 +105,36 @@ def machine(warehouse: wh.Warehouse | None = None) -> dict[str, str]:
         embedded = "embedded (pgserver)" if "host=/" in warehouse.url or "%2F" in warehouse.url else "WAREHOUSE_URL"
         info["postgresql"] = f"{version}, {embedded}, " + ", ".join(f"{k}={v}" for k, v in settings.items())
     return info
+
+
+class LoadSampler:
+    """The machine's 1-minute load average, sampled every ``every`` seconds while a benchmark runs.
+
+    The machine is shared: a number means little without how busy it was while it was taken, not only at the start.
+    """
+
+    def __init__(self, every: float = 15.0) -> None:
+        self.every, self.samples = every, [os.getloadavg()[0]]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, name="load-sampler", daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.every):
+            self.samples.append(os.getloadavg()[0])
+
+    def __enter__(self) -> LoadSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.samples.append(os.getloadavg()[0])
+
+    def summary(self) -> dict[str, float]:
+        return {
+            "min": min(self.samples),
+            "median": statistics.median(self.samples),
+            "max": max(self.samples),
+            "samples": len(self.samples),
+        }
