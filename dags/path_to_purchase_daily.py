@@ -1,6 +1,6 @@
 """Daily path-to-purchase pipeline: extract every source → dbt → quality gate → data-driven attribution → report.
 
-Wiring only: each step lives in ``purchase_path.pipeline``; dbt runs through Cosmos, one task per model.
+Wiring only: each step lives in ``purchase_path.pipeline``; dbt runs through Cosmos, one task per layer.
 """
 
 from __future__ import annotations

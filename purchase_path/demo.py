@@ -32,10 +32,15 @@ if TYPE_CHECKING:
 DAG_ID = "path_to_purchase_daily"
 SUMMARY_TABLES = (
     "raw.hubspot__contacts",
-    "raw.hubspot__deals",
-    "raw.hubspot__deal_contacts",
-    "staging.stg_hubspot__contacts",
+    "raw.matomo__visits",
+    "raw.mailchimp__email_activity",
+    "raw.google_ads__click_views",
+    "core.dim_customers",
     "core.fct_touchpoints",
+    "core.fct_conversions",
+    "marts.mart_journeys",
+    "marts.mart_funnel",
+    "marts.mart_attribution",
     "marts.mart_channel_performance",
 )
 

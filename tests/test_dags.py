@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from connectors.registry import SOURCES
 from purchase_path.settings import DAGS_DIR
 
 
@@ -31,8 +32,11 @@ def test_daily_dag_runs_every_layer_in_order(dagbag):
     dag = dagbag.dags["path_to_purchase_daily"]
     task_ids = set(dag.task_ids)
     assert {"prepare_warehouse", "extract_hubspot", "quality_gate", "report"} <= task_ids
-    dbt_tasks = {t for t in task_ids if t.startswith("transform.")}
-    assert any("fct_touchpoints" in t for t in dbt_tasks), dbt_tasks
+    layers = ["seeds", "staging", "intermediate", "core", "attribution", "marts"]
+    assert {t for t in task_ids if t.startswith("transform.")} == {f"transform.{layer}" for layer in layers}
+    for earlier, later in zip(layers, layers[1:], strict=False):
+        assert dag.get_task(f"transform.{later}").upstream_task_ids == {f"transform.{earlier}"}
+    assert dag.get_task("transform.seeds").upstream_task_ids == {f"extract_{source}" for source in SOURCES}
     gate = dag.get_task("quality_gate")
     assert "report" in gate.downstream_task_ids
-    assert all(t.startswith("transform.") for t in gate.upstream_task_ids)
+    assert gate.upstream_task_ids == {"transform.marts"}
