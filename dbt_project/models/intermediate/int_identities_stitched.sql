@@ -1,4 +1,15 @@
-{{ config(materialized='table', indexes=[{'columns': ['identifier_type', 'identifier_value'], 'unique': true}]) }}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['identifier_type', 'identifier_value'],
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        indexes=[
+            {'columns': ['identifier_type', 'identifier_value'], 'unique': true},
+            {'columns': ['customer_label']},
+        ],
+    )
+}}
 {#-
     Identifiers resolved to customers: the connected components of the identity graph (int_identity_graph_edges).
 
@@ -9,6 +20,17 @@
     identity_graph_iterations); the test assert_identity_graph_converged fails if any edge still joins two labels,
     which tells you to raise it. customer_key = md5 of the label: deterministic, and the same for a component of
     one identifier seen only on touches (identifiers no link mentions are their own customers).
+
+    Incremental, so that the daily run costs what the new links touch, not the whole graph (issue 5). A run finds
+    the *changed* nodes by comparing the edges with the stored result: nodes the table does not hold as linked
+    yet, nodes whose link rules or first link changed, and both ends of every edge whose ends carry different
+    stored labels (a new link between two customers). The components stored for those nodes, plus the nodes, are
+    the scope: every edge of the graph that touches the scope lies inside it (components are closed), so label
+    propagation over the scope's edges alone gives exactly the components a full build gives, and the rows of the
+    scope replace their stored rows. Identifiers seen only on touches are taken from the touches fct_touchpoints
+    processes in this run (its own watermark: its newest extracted_at minus incremental_lookback_days), since every
+    older touch's identifier is stored already. Edges or touches that disappear from the sources (a deletion, not
+    an update) are only dropped by a --full-refresh, which the weekly full build runs (docs/warehouse.md).
 
     Retroactive by construction: when a new link joins two components, every identifier of both gets the merged
     component's key; fct_touchpoints moves its earlier touches to it (see macro restitch_customer_keys).
@@ -28,11 +50,95 @@ touchpoints as (
 
 ),
 
+-- Every node of the graph, with how and since when it is linked: one pass over the edges, needed in full
+-- either way (a new edge can change the link rules of a node whose component it does not change).
+link_rules as (
+
+    select
+        node,
+        string_agg(distinct link_rule, ',' order by link_rule) as link_rules,
+        min(observed_at) as first_linked_at
+    from (
+        select node_a as node, link_rule, observed_at from edges
+        union all
+        select node_b as node, link_rule, observed_at from edges
+    ) as incident
+    group by node
+
+),
+{%- if is_incremental() %}
+
+stored as (
+
+    select
+        identifier_type || ':' || identifier_value as node,
+        customer_label as label,
+        link_rules,
+        first_linked_at
+    from {{ this }}
+    where link_rules <> 'seen_only_on_touches'
+
+),
+
+changed_nodes as (
+
+    select link_rules.node
+    from link_rules
+    left join stored
+        on stored.node = link_rules.node
+    where stored.node is null
+        or stored.link_rules is distinct from link_rules.link_rules
+        or stored.first_linked_at is distinct from link_rules.first_linked_at
+    union
+    select unnest(array[edges.node_a, edges.node_b]) as node
+    from edges
+    left join stored as stored_a
+        on stored_a.node = edges.node_a
+    left join stored as stored_b
+        on stored_b.node = edges.node_b
+    where stored_a.label is distinct from stored_b.label
+        or stored_a.label is null
+
+),
+
+scope as (
+
+    select node from changed_nodes
+    union
+    select stored.node
+    from stored
+    where stored.label in (
+        select stored.label
+        from stored
+        inner join changed_nodes
+            on changed_nodes.node = stored.node
+    )
+
+),
+
+scope_edges as (
+
+    -- The scope is closed, so an edge with one end in it has both: one side is enough. An array probe of the
+    -- table's node_a index: a join to the scope CTE got wild row estimates (a hash of a million batches).
+    select scoped.*
+    from {{ ref('int_identity_graph_edges') }} as scoped
+    where scoped.node_a = any(array(select node from scope))
+
+),
+{%- else %}
+
+scope_edges as (
+
+    select * from edges
+
+),
+{%- endif %}
+
 neighbours as (
 
-    select node_a as node, node_b as neighbour from edges
+    select node_a as node, node_b as neighbour from scope_edges
     union all
-    select node_b as node, node_a as neighbour from edges
+    select node_b as node, node_a as neighbour from scope_edges
 
 ),
 
@@ -78,21 +184,6 @@ components as (
 
 ),
 
-link_rules as (
-
-    select
-        node,
-        string_agg(distinct link_rule, ',' order by link_rule) as link_rules,
-        min(observed_at) as first_linked_at
-    from (
-        select node_a as node, link_rule, observed_at from edges
-        union all
-        select node_b as node, link_rule, observed_at from edges
-    ) as incident
-    group by node
-
-),
-
 component_sizes as (
 
     select
@@ -120,20 +211,48 @@ linked_identifiers as (
 
 ),
 
-touch_only_identifiers as (
+{#- The watermark fct_touchpoints will use in this run, read from its stored state before it runs. #}
+{%- set watermark = namespace(value=none) %}
+{%- if is_incremental() and execute %}
+    {%- for node in (graph.get('nodes') or {}).values() if node.resource_type == 'model' and node.name == 'fct_touchpoints' %}
+        {%- set touch_fact = adapter.get_relation(node.database, node.schema, node.alias) %}
+        {%- if touch_fact is not none %}
+            {%- set watermark_sql %}
+                select cast({{ dbt.dateadd('day', -1 * var('incremental_lookback_days'), 'max(extracted_at)') }} as text)
+                from {{ touch_fact }}
+            {%- endset %}
+            {%- set watermark.value = run_query(watermark_sql).columns[0].values()[0] %}
+        {%- endif %}
+    {%- endfor %}
+{%- endif %}
+
+touch_identifiers as (
 
     select distinct
-        touchpoints.identifier_type,
-        touchpoints.identifier_value,
-        touchpoints.identifier_type || ':' || touchpoints.identifier_value as label,
+        identifier_type,
+        identifier_value
+    from touchpoints
+    {%- if watermark.value is not none %}
+    -- the touches fct_touchpoints processes in this run (its watermark, read before it runs)
+    where extracted_at >= cast('{{ watermark.value }}' as timestamptz)
+    {%- endif %}
+
+),
+
+touch_only_identifiers as (
+
+    select
+        identifier_type,
+        identifier_value,
+        identifier_type || ':' || identifier_value as label,
         cast(null as text) as link_rules,
         cast(null as timestamptz) as first_linked_at,
         cast(1 as bigint) as component_size
-    from touchpoints
+    from touch_identifiers
     where not exists (
         select 1
-        from components
-        where components.node = touchpoints.identifier_type || ':' || touchpoints.identifier_value
+        from link_rules
+        where link_rules.node = touch_identifiers.identifier_type || ':' || touch_identifiers.identifier_value
     )
 
 ),

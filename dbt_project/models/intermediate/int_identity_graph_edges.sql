@@ -1,8 +1,18 @@
+{{
+    config(
+        materialized='table',
+        indexes=[{'columns': ['node_a']}, {'columns': ['node_b']}],
+    )
+}}
 {#-
     The identity graph's edges: every deterministic link any source made between two identifiers (the models
     listed by identity_link_models). A node is `<identifier_type>:<identifier_value>`; each undirected edge is kept
     once per link rule, its endpoints in sorted order (node_a < node_b), observed_at its first observation. Links
     of an identifier to itself and links with a missing end are dropped: they join nothing.
+
+    A table, built once per run: the identity links are parsed from the raw JSON once, and label propagation
+    (int_identities_stitched), its incremental scope search and the data tests read the table instead of
+    re-parsing every source's links each time (issue 5). The indexes serve the scope search's lookups by node.
 -#}
 with
 

@@ -2,6 +2,10 @@
     Every source's touches in one relation, in the contract layout of docs/architecture.md "Seam 2b" (the models
     listed by the touchpoint_models macro). A touch that names no person (no identifier) is its own customer: it
     gets the identifier `touch_id` = its touch id, so that it is counted once and never merged with anyone.
+
+    A table rebuilt each run (the intermediate folder's materialisation, dbt_project.yml): the union is computed
+    once, and fct_touchpoints, int_identities_stitched and the data tests read it (issue 5). It becomes an
+    incremental table on extracted_at once the per-source models it unions are incremental.
 -#}
 with
 
