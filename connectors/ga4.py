@@ -52,6 +52,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import orjson
 
 from connectors.core.errors import ConnectorError
+from connectors.core.extra import whole_number
 from connectors.core.http import HttpPolicy, SourceSession
 from connectors.core.paging import OffsetPaginator, PageRequest, paged
 from connectors.core.stream import Page, Record, Stream, Window
@@ -136,8 +137,8 @@ class Ga4Source:
                 f"ga4: the extra of Airflow connection '{conn_id}' needs property_id, the numeric GA4 property id "
                 f"(got {extra.get('property_id')!r})."
             )
-        lookback_days = _whole_number(extra, conn_id, "lookback_days", DEFAULT_LOOKBACK_DAYS, minimum=0)
-        page_size = min(_whole_number(extra, conn_id, "page_size", DEFAULT_PAGE_SIZE, minimum=1), MAX_PAGE_SIZE)
+        lookback_days = whole_number(NAME, extra, conn_id, "lookback_days", DEFAULT_LOOKBACK_DAYS, minimum=0)
+        page_size = min(whole_number(NAME, extra, conn_id, "page_size", DEFAULT_PAGE_SIZE, minimum=1), MAX_PAGE_SIZE)
         try:
             start_date = max(date.fromisoformat(str(extra.get("start_date") or EARLIEST_DAY)), EARLIEST_DAY)
         except ValueError:
@@ -217,17 +218,3 @@ def _rows(answer: Any) -> list[Record]:
     if not isinstance(answer, dict) or not isinstance(answer.get("rows", []), list):
         raise ConnectorError(f"ga4: runReport answered without a report: {str(answer)[:200]}")
     return answer.get("rows") or []
-
-
-def _whole_number(extra: Mapping[str, Any], conn_id: str, key: str, default: int, *, minimum: int) -> int:
-    """A whole-number setting from a connection's extra, or one clear error naming the connection."""
-    try:
-        value = int(extra.get(key, default))
-    except (TypeError, ValueError):
-        value = minimum - 1
-    if value < minimum:
-        raise ConnectorError(
-            f"{NAME}: {key} in the extra of Airflow connection '{conn_id}' must be a whole number of at least "
-            f"{minimum} (got {extra.get(key)!r})."
-        )
-    return value

@@ -36,12 +36,13 @@ self-hosted), ``password`` = a ``token_auth`` with view access, ``extra``: ``sit
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from connectors.core.errors import ConnectorError
+from connectors.core.extra import whole_number
 from connectors.core.http import HttpPolicy, SourceSession
 from connectors.core.paging import OffsetPaginator, PageRequest, paged
 from connectors.core.stream import Page, Record, Stream, Window
@@ -217,8 +218,8 @@ class MatomoSource:
                 f"matomo: the extra of Airflow connection '{conn_id}' needs site_id, the numeric id of the site "
                 f"(got {extra.get('site_id')!r})."
             )
-        lookback_days = _whole_number(extra, conn_id, "lookback_days", DEFAULT_LOOKBACK_DAYS, minimum=0)
-        page_size = _whole_number(extra, conn_id, "page_size", DEFAULT_PAGE_SIZE, minimum=1)
+        lookback_days = whole_number(NAME, extra, conn_id, "lookback_days", DEFAULT_LOOKBACK_DAYS, minimum=0)
+        page_size = whole_number(NAME, extra, conn_id, "page_size", DEFAULT_PAGE_SIZE, minimum=1)
         headers = {"Content-Type": "application/x-www-form-urlencoded"}
         policy = HttpPolicy.from_extra(extra, conn_id)
         session = SourceSession(NAME, conn.host, headers, conn_id=conn_id, policy=policy)
@@ -349,17 +350,3 @@ def _visits(answer: Any) -> list[Record]:
             f"matomo: Live.getLastVisitsDetails answered without a list of visits: {str(answer)[:200]}"
         )
     return answer
-
-
-def _whole_number(extra: Mapping[str, Any], conn_id: str, key: str, default: int, *, minimum: int) -> int:
-    """A whole-number setting from a connection's extra, or one clear error naming the connection."""
-    try:
-        value = int(extra.get(key, default))
-    except (TypeError, ValueError):
-        value = minimum - 1
-    if value < minimum:
-        raise ConnectorError(
-            f"{NAME}: {key} in the extra of Airflow connection '{conn_id}' must be a whole number of at least "
-            f"{minimum} (got {extra.get(key)!r})."
-        )
-    return value
