@@ -73,6 +73,23 @@ def airflow_connected(warehouse, sandbox, monkeypatch):
 
 
 @pytest.fixture
+def clock(server):
+    """Move the test module's own ``server`` fixture's clock (``clock(moment)``); put back after the test."""
+    before = server.now
+    yield server.set_clock
+    server.set_clock(before)
+
+
+@pytest.fixture
+def faults(server):
+    """Make the test module's own ``server`` misbehave (``faults("429:3", ...)``); behave again after the test."""
+    from sandbox.faults import FaultPlan
+
+    yield lambda *specs: server.set_faults(FaultPlan.parse(specs))
+    server.set_faults(None)
+
+
+@pytest.fixture
 def clean_raw(warehouse):
     """Drop what the connectors wrote, so a test starts from an empty raw schema and no bookmarks."""
 

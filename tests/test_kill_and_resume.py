@@ -21,6 +21,7 @@ import orjson
 import pytest
 import requests
 from kill_harness import KillCase, Outcome, batches, duplicates, kill_all, loaded, resume_window_start, stop_servers
+from test_mailchimp_connector import served as served_by_mailchimp
 
 from connectors.ga4 import DIMENSIONS, METRICS
 from connectors.registry import SOURCES
@@ -28,8 +29,6 @@ from sandbox.credentials import (
     GA4_ACCESS_TOKEN,
     GA4_PROPERTY_ID,
     HUBSPOT_TOKEN,
-    MAILCHIMP_API_KEY,
-    MAILCHIMP_LIST_ID,
     MATOMO_TOKEN_AUTH,
     META_ACCESS_TOKEN,
     META_AD_ACCOUNT_EUR,
@@ -107,27 +106,7 @@ def meta_ads_served(server: SandboxServer, _: Path) -> dict[str, dict[str, str]]
 
 
 def mailchimp_served(server: SandboxServer, _: Path) -> dict[str, dict[str, str]]:
-    session = requests.Session()
-    session.auth = ("reader", MAILCHIMP_API_KEY)
-
-    def every(path: str, key: str, **params) -> list[dict]:
-        found: list[dict] = []
-        while True:
-            answer = session.get(f"{server.base_url}{path}", params={**params, "count": 1000, "offset": len(found)})
-            found += answer.json()[key]
-            if len(found) >= answer.json()["total_items"]:
-                return found
-
-    members = every(f"/3.0/lists/{MAILCHIMP_LIST_ID}/members", "members")
-    campaigns = every("/3.0/campaigns", "campaigns", status="sent")
-    activity = [e for c in campaigns for e in every(f"/3.0/reports/{c['id']}/email-activity", "emails")]
-    return {
-        "members": {f"{m['list_id']}:{m['id']}": m["last_changed"] for m in members},
-        "campaigns": {c["id"]: json.dumps(c["report_summary"], sort_keys=True) for c in campaigns},
-        "email_activity": {
-            f"{e['campaign_id']}:{e['email_id']}": json.dumps(e["activity"], sort_keys=True) for e in activity
-        },
-    }
+    return served_by_mailchimp(server)
 
 
 def matomo_served(server: SandboxServer, _: Path) -> dict[str, dict[str, str]]:

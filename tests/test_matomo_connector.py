@@ -49,19 +49,6 @@ def connect(server, monkeypatch):
     return configure
 
 
-@pytest.fixture
-def clock(server):
-    before = server.now
-    yield server.set_clock
-    server.set_clock(before)
-
-
-@pytest.fixture
-def faults(server):
-    yield lambda *specs: server.set_faults(FaultPlan.parse(specs))
-    server.set_faults(None)
-
-
 def midnight(day) -> datetime:
     return datetime.combine(day, time(0), tzinfo=UTC)
 
