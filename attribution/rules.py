@@ -1,12 +1,14 @@
 """Rule-based models: every touch gets a fixed share of its path's conversions, the shares summing to 1 per path.
 
 A model here is only its touch weights; crediting is then two weighted ``bincount`` passes (conversions and value)
-over the flat touch array, which is also what makes bootstrapping them cheap.
+over the flat touch array, which is also what makes bootstrapping them cheap (the bootstrap credits many resampled
+count vectors at once with one sparse channel × path product).
 """
 
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from attribution.credits import ModelOutput
 from attribution.errors import AttributionError
@@ -21,6 +23,7 @@ class TouchWeights:
         self.touches = touches
         self.rows = rows
         self.weights = weights  # None: one touch per path with the whole credit
+        self._channel_of_path: sp.csc_matrix | None = None
 
     def __call__(self, conversions: np.ndarray, values: np.ndarray, nulls: np.ndarray) -> ModelOutput:
         conv = conversions[self.rows]
@@ -32,6 +35,15 @@ class TouchWeights:
             conversions=np.bincount(self.touches, weights=conv, minlength=self.n_channels),
             values=np.bincount(self.touches, weights=value, minlength=self.n_channels),
         )
+
+    def many(self, conversions: np.ndarray, values: np.ndarray, nulls: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Credited conversions and values, shape (k, channels), for per-path counts of shape (paths, k)."""
+        if self._channel_of_path is None:  # channel × path: the summed touch weights, built on first use
+            weights = np.ones(len(self.rows)) if self.weights is None else self.weights
+            shape = (self.n_channels, len(conversions))
+            # Column-major: a product reads each path's counts once and adds them into the few channel rows.
+            self._channel_of_path = sp.csc_matrix((weights, (self.touches, self.rows)), shape=shape)
+        return (self._channel_of_path @ conversions).T, (self._channel_of_path @ values).T
 
 
 def first_touch(paths: Paths) -> TouchWeights:

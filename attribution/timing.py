@@ -1,7 +1,8 @@
 """Time every model on synthetic journeys: ``python -m attribution.timing --journeys 1000000``.
 
 Prints, per model, the time to read the aggregated CSV, attribute and write the credits (what
-``purchase-path attribute`` does), and for the data-driven models the time of a bootstrap.
+``purchase-path attribute`` does), for the data-driven models the time of a bootstrap, and the time of the
+warehouse task's intervals (three models on one set of resampled journeys).
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from pathlib import Path
 
 import click
 
-from attribution.models import DATA_DRIVEN, MODELS, attribute
+from attribution.models import DATA_DRIVEN, MODELS, attribute, prepare
 from attribution.paths import from_frame, load_paths
 from attribution.synthetic import synthetic_journeys
-from attribution.uncertainty import bootstrap
+from attribution.uncertainty import bootstrap, intervals
 
 
 def _clock(action):
@@ -57,6 +58,13 @@ def main(journeys: int, channels: int, replicates: int, seed: int) -> None:
                 line += f"   {replicates} replicates {boot:.2f} s"
             click.echo(line)
         paths = load_paths(files[False])
+        if replicates:
+            warehouse_models = [prepare(paths, "markov", order=k) for k in (1, 2)] + [prepare(paths, "shapley")]
+            _, boot = _clock(lambda: intervals(paths, warehouse_models, replicates=replicates))
+            click.echo(
+                f"the warehouse's intervals (markov 1 and 2, shapley, shared draws): {replicates} replicates "
+                f"{boot:.2f} s"
+            )
         for order in (2, 3):
             _, run = _clock(lambda order=order: attribute(paths, "markov", order=order))
             click.echo(f"{'markov order ' + str(order):<16}{'':>8}{run:>11.2f}")

@@ -8,7 +8,9 @@ whole game at once, so they run here, after the quality gate, on the journeys db
    aggregates it into the common path format (one row per distinct path) and streams it out with one ``COPY``;
    a million journeys become a few ten thousand rows before they leave the database.
 2. **Attribute.** Each configured model (default: Markov order 1 and 2, Shapley) runs on the aggregated paths
-   (:func:`attribution.attribute`), with bootstrap intervals for the channel totals.
+   (:func:`attribution.attribute`), with bootstrap intervals for the channel totals: the models share one set of
+   resampled journeys (:func:`attribution.uncertainty.intervals`), the same draws each model's own
+   :func:`attribution.bootstrap` with the run's seed would make.
 3. **Write.** Per model and converting path, each channel's share of one conversion on that path goes to
    ``core.data_driven_path_credits`` (the dbt source the credit fact and ``mart_attribution`` read); the channel
    totals, removal effects and intervals go to ``core.data_driven_channel_credits``. Both through ``COPY``, in one
@@ -36,7 +38,7 @@ import io
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,9 +50,9 @@ from psycopg import sql
 from attribution.arrays import unique_sorted
 from attribution.credits import Credits
 from attribution.errors import AttributionError
-from attribution.models import attribute, resolve_options
+from attribution.models import credits_from, prepare, resolve_options
 from attribution.paths import Paths, from_frame
-from attribution.uncertainty import bootstrap
+from attribution.uncertainty import intervals
 
 log = logging.getLogger(__name__)
 
@@ -204,16 +206,22 @@ def run(
     pairs = PathChannels.of(paths, text) if converted else None
     seconds["read"] = time.perf_counter() - started
     computed_at = datetime.now(UTC)
-    shares, totals = {}, []
+    credits, evaluators = {}, []
     for spec in models if converted else ():
         started = time.perf_counter()
-        if replicates:
-            credits = bootstrap(paths, spec.model, replicates=replicates, seed=seed, **spec.options)
-        else:
-            credits = attribute(paths, spec.model, **spec.options)
-        shares[spec.name] = pairs.shares(channel_weight(credits))
-        totals.append(_channel_frame(spec.name, credits))
+        settings = resolve_options(spec.model, dict(spec.options))
+        evaluate = prepare(paths, spec.model, **settings)
+        point = evaluate(paths.conversions, paths.values, paths.nulls)
+        credits[spec.name] = credits_from(paths, spec.model, settings, point)
+        evaluators.append(evaluate)
         seconds[spec.name] = time.perf_counter() - started
+    if replicates and evaluators:
+        started = time.perf_counter()  # one set of resampled journeys for all models: the draws cost the most
+        for spec, interval in zip(models, intervals(paths, evaluators, replicates=replicates, seed=seed), strict=True):
+            credits[spec.name] = replace(credits[spec.name], interval=interval)
+        seconds["intervals"] = time.perf_counter() - started
+    shares = {name: pairs.shares(channel_weight(result)) for name, result in credits.items()}
+    totals = [_channel_frame(name, result) for name, result in credits.items()]
 
     started = time.perf_counter()
     _lock(conn, path_credits)

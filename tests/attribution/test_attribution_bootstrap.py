@@ -7,6 +7,7 @@ import pytest
 
 import attribution
 from attribution.synthetic import synthetic_journeys
+from attribution.uncertainty import intervals
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +36,64 @@ def test_interval_contains_the_point_estimate(paths, model):
     assert np.all(interval.conversions_high > interval.conversions_low)  # there is sampling noise to show
     # the point estimate is the plain attribution
     assert result.conversions == pytest.approx(attribution.attribute(paths, model).conversions)
+
+
+def replicate_by_replicate(paths, model, replicates, seed, confidence=0.95, **options):
+    """The bootstrap's definition, one replicate at a time: the same seeded multinomial draws over the
+    (path, converted) and (path, not converted) cells, each re-attributed on its own, then percentiles."""
+    evaluate = attribution.prepare(paths, model, **options)
+    n = paths.n_paths
+    cells = np.concatenate([paths.conversions, paths.nulls])
+    occupied, total = np.flatnonzero(cells > 0), int(cells.sum())
+    mean_value = np.divide(paths.values, paths.conversions, out=np.zeros(n), where=paths.conversions > 0)
+    rng = np.random.default_rng(seed)
+    conversions, values = [], []
+    for _ in range(replicates):
+        drawn = np.zeros(2 * n)
+        drawn[occupied] = rng.multinomial(total, cells[occupied] / total)
+        output = evaluate(drawn[:n], drawn[:n] * mean_value, drawn[n:])
+        conversions.append(output.conversions)
+        values.append(output.values)
+    tails = [(1 - confidence) / 2, (1 + confidence) / 2]
+    return np.quantile(conversions, tails, axis=0), np.quantile(values, tails, axis=0)
+
+
+@pytest.mark.parametrize(
+    ("model", "options"),
+    [
+        ("markov", {"order": 1}),
+        ("markov", {"order": 2}),
+        ("markov", {"order": 2, "collapse_repeats": True}),
+        ("shapley", {}),
+        ("linear", {}),
+    ],
+)
+def test_vectorised_bootstrap_gives_the_replicate_by_replicate_intervals(paths, model, options):
+    # 45 replicates: two full chunks and a partial one, so chunk boundaries cannot shift the random stream.
+    result = attribution.bootstrap(paths, model, replicates=45, seed=4, **options).interval
+    (conv_low, conv_high), (value_low, value_high) = replicate_by_replicate(paths, model, 45, 4, **options)
+    assert result.conversions_low == pytest.approx(conv_low, rel=1e-9)
+    assert result.conversions_high == pytest.approx(conv_high, rel=1e-9)
+    assert result.value_low == pytest.approx(value_low, rel=1e-9)
+    assert result.value_high == pytest.approx(value_high, rel=1e-9)
+
+
+def test_models_sharing_draws_get_their_own_bootstraps_intervals(paths):
+    specs = [("markov", {"order": 1}), ("markov", {"order": 2}), ("shapley", {})]
+    evaluators = [attribution.prepare(paths, model, **options) for model, options in specs]
+    shared = intervals(paths, evaluators, replicates=30, seed=9)
+    for (model, options), interval in zip(specs, shared, strict=True):
+        alone = attribution.bootstrap(paths, model, replicates=30, seed=9, **options).interval
+        assert np.array_equal(interval.conversions_low, alone.conversions_low)
+        assert np.array_equal(interval.value_high, alone.value_high)
+
+
+def test_large_chains_bootstrap_with_the_sparse_solver_to_the_same_intervals(paths, monkeypatch):
+    dense = attribution.bootstrap(paths, "markov", replicates=6, seed=2, order=2).interval
+    monkeypatch.setattr("attribution.markov.DENSE_STATES", 0)
+    sparse = attribution.bootstrap(paths, "markov", replicates=6, seed=2, order=2).interval
+    assert sparse.conversions_low == pytest.approx(dense.conversions_low, rel=1e-9)
+    assert sparse.value_high == pytest.approx(dense.value_high, rel=1e-9)
 
 
 def test_wider_at_higher_confidence(paths):

@@ -156,6 +156,26 @@ def test_bootstrap_intervals_bracket_the_credits(conn):
     assert rows and all(low <= value <= high and replicates == 50 for low, value, high, replicates in rows)
 
 
+def test_stored_intervals_are_what_the_library_prints_for_the_same_seed(conn):
+    # The run shares one set of resampled journeys among its models; each must still get its own bootstrap's
+    # interval, i.e. what `purchase-path attribute -m markov --order 2 --seed 3` prints for the same journeys.
+    load_journeys(conn, [*TEXTBOOK * 15, ("x", True, 10, "C1"), ("y", False, None, "C3>C1"), ("z", True, 20, "C2")])
+    run(conn, replicates=30, seed=3)
+    paths, _ = dd.read_paths(conn, JOURNEYS)
+    stored = {
+        (model, channel): (low, high)
+        for model, channel, low, high in conn.execute(
+            f"select attribution_model, channel, conversions_low, conversions_high from {CHANNEL_CREDITS}"
+        )
+    }
+    for spec in dd.DEFAULT_MODELS:
+        alone = attribution.bootstrap(paths, spec.model, replicates=30, seed=3, **spec.options)
+        for channel, low, high in zip(
+            alone.channels, alone.interval.conversions_low, alone.interval.conversions_high, strict=True
+        ):
+            assert stored[(spec.name, channel)] == pytest.approx((low, high), rel=1e-12, abs=1e-12)
+
+
 def test_missing_journeys_table_names_the_dbt_command(conn):
     with pytest.raises(attribution.AttributionError, match=r"dbt build --select \+int_attribution_paths"):
         run(conn)
