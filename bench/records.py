@@ -1,18 +1,26 @@
-"""Realistic HubSpot-sized records for the loader benchmark: CRM v3 contacts of about 1 KB each.
+"""Realistic records for the loader benchmark, in three sizes.
 
-The sandbox's contacts carry the ten properties our connector asks for (~470 bytes). A production HubSpot portal
-asks for more: address, company, job, phone, consent and analytics properties, so a contact search result is
-nearer 1 KB. These records have that size and shape (``id``, ``properties`` of strings or nulls, ``createdAt``,
-``updatedAt``, ``archived``), a little non-ASCII text, and are a pure function of ``(seed, count)``.
+- ``portal``: HubSpot CRM v3 contacts of about 1 KB each. The sandbox's contacts carry the ten properties our
+  connector asks for (~470 bytes). A production HubSpot portal asks for more: address, company, job, phone, consent
+  and analytics properties, so a contact search result is nearer 1 KB. These records have that size and shape
+  (``id``, ``properties`` of strings or nulls, ``createdAt``, ``updatedAt``, ``archived``), a little non-ASCII text.
+- ``sandbox``: the same contacts with only the properties our connector asks for (~470 bytes).
+- ``activity``: Mailchimp's per-recipient email activity (``GET /reports/{campaign_id}/email-activity``: campaign
+  and list ids, the subscriber hash, the address, the ``activity`` array of sends, opens and clicks), ~300 bytes:
+  the most numerous records a sync loads (tens per buyer), keyed ``<campaign_id>:<email_id>`` and cursored by the
+  campaign's send time, as ``connectors/mailchimp.py`` does.
+
+All are a pure function of ``(shape, count, seed)``; :data:`STREAMS` gives each shape's key and cursor.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 from datetime import UTC, datetime, timedelta
 
-from connectors.core.stream import Record
-from connectors.hubspot import CONTACT_PROPERTIES
+from connectors.core.stream import Record, Stream
+from connectors.hubspot import CONTACT_PROPERTIES, CONTACTS
 
 FIRST = ("Ana", "Jakob", "Mei", "Oluwaseun", "Zoë", "François", "Priya", "Mateusz", "Sofía", "Liam", "Björn", "Aiko")
 LAST = ("Gonzalez", "Müller", "Okafor", "Nakamura", "Dubois", "Kowalski", "Smith", "Haddad", "Rossi", "Ødegaard")
@@ -75,15 +83,56 @@ def contact(rng: random.Random, index: int) -> Record:
 
 # The properties our connector asks HubSpot for: the sandbox's contacts, ~470 bytes.
 SANDBOX_PROPERTIES = frozenset(CONTACT_PROPERTIES)
-SHAPES = ("portal", "sandbox")
+SHAPES = ("portal", "sandbox", "activity")
+CAMPAIGNS = 40
+CAMPAIGN_SENT = {f"{index:010x}": T0 + timedelta(days=3 * index, hours=9) for index in range(CAMPAIGNS)}
+ACTIONS = (("open",), ("open", "open"), ("open", "click"), ("bounce",), ())
+
+
+def activity(rng: random.Random, index: int) -> Record:
+    campaign = index % CAMPAIGNS
+    campaign_id = f"{campaign:010x}"
+    email = f"{rng.choice(FIRST).lower()}.{rng.choice(LAST).lower()}.{index // CAMPAIGNS}@example.com"
+    sent = CAMPAIGN_SENT[campaign_id]
+    actions = []
+    for kind in rng.choice(ACTIONS):
+        item: dict[str, str] = {"action": kind, "timestamp": iso(sent + timedelta(minutes=rng.randrange(1, 9000)))}
+        if kind == "bounce":
+            item["type"] = "soft"
+        else:
+            item["ip"] = f"198.51.100.{rng.randrange(1, 255)}"
+        if kind == "click":
+            item["url"] = f"https://www.example.com/pricing?utm_source=newsletter&utm_campaign=c{campaign}"
+        actions.append(item)
+    return {
+        "campaign_id": campaign_id,
+        "list_id": "5f1c0a9e7d",
+        "list_is_active": True,
+        "email_id": hashlib.md5(email.encode()).hexdigest(),  # noqa: S324 - Mailchimp's subscriber hash is MD5
+        "email_address": email,
+        "activity": actions,
+    }
+
+
+STREAMS = {
+    "portal": Stream(name="loader", primary_key=CONTACTS.primary_key, cursor=CONTACTS.cursor),
+    "sandbox": Stream(name="loader", primary_key=CONTACTS.primary_key, cursor=CONTACTS.cursor),
+    "activity": Stream(
+        name="loader",
+        primary_key=lambda r: f"{r['campaign_id']}:{r['email_id']}",
+        cursor=lambda r: CAMPAIGN_SENT[r["campaign_id"]],
+    ),
+}
 
 
 def contacts(count: int, shape: str = "portal", seed: int = 4) -> list[Record]:
-    """``count`` distinct contacts: ``portal`` ones of about 1 KB of JSON, or ``sandbox`` ones (~470 bytes) with
-    only the properties our connector asks for."""
+    """``count`` distinct records of ``shape``: ``portal`` contacts of about 1 KB of JSON, ``sandbox`` ones
+    (~470 bytes) with only the properties our connector asks for, or Mailchimp ``activity`` rows (~300 bytes)."""
     if shape not in SHAPES:
         raise ValueError(f"shape must be one of {SHAPES}")
     rng = random.Random(seed)
+    if shape == "activity":
+        return [activity(rng, index) for index in range(count)]
     records = [contact(rng, index) for index in range(count)]
     if shape == "sandbox":
         for record in records:

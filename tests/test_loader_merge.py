@@ -4,6 +4,7 @@ errors a caller can cause."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import random
 from datetime import UTC, datetime, timedelta
@@ -86,6 +87,51 @@ def test_random_pages_end_as_the_merge_rule_says(conn):
         assert stored(conn) == expected
         assert written == changed
     assert conn.execute("select count(*) = count(distinct natural_key) from raw.test__things").fetchone()[0]
+
+
+def test_pages_merged_in_one_commit_end_as_if_merged_one_by_one(conn):
+    """A sync gathers small pages and merges them together (``page_ends``): the table must end exactly as the
+    page-by-page merge says, including the cases where the rule is not transitive (a copy without a cursor
+    replaces a stored row that a later, older copy then cannot)."""
+    rng = random.Random(5)
+    expected: dict[str, Record] = {}
+    pages_merged = 0
+    for batch_number in range(12):
+        batch_pages = []
+        for _ in range(rng.choice((1, 2, 5, 9))):
+            page = []
+            for _ in range(rng.choice((1, 4, 30, 120))):
+                version = None if rng.random() < 0.1 else rng.randrange(20)
+                page.append(record(f"k{rng.randrange(150)}", version, page=pages_merged, nonce=rng.random()))
+            batch_pages.append(page)
+            pages_merged += 1
+            for key, incoming in page_newest(page).items():
+                if replaces(incoming, expected.get(key)):
+                    expected[key] = incoming
+        records = [r for page in batch_pages for r in page]
+        ends = list(itertools.accumulate(len(page) for page in batch_pages))
+        with conn.transaction():
+            merge_records(conn, "test", STREAM, records, batch(batch_number), page_ends=ends)
+        assert stored(conn) == expected
+
+
+def test_a_cursorless_copy_between_pages_decides_as_it_would_page_by_page(conn):
+    """Stored 5, then a page with "a" without a cursor (it replaces 5), then a page with "a" at 3 (it replaces the
+    cursorless copy): 3, as two separate commits would leave it; folding the pages first would keep 5."""
+    load(conn, [record("a", 5)])
+    with conn.transaction():
+        merge_records(conn, "test", STREAM, [record("a", None), record("a", 3)], batch(2), page_ends=[1, 2])
+    assert stored(conn)["a"]["version"] == 3
+    # The same two copies in one page: the copy with a cursor is the newer one within a page.
+    load(conn, [record("b", 5)])
+    with conn.transaction():
+        merge_records(conn, "test", STREAM, [record("b", None), record("b", 3)], batch(3))
+    assert stored(conn)["b"]["version"] == 5
+
+
+def test_page_ends_must_cover_the_records(conn):
+    with pytest.raises(ValueError, match="page_ends must end at len"), conn.transaction():
+        merge_records(conn, "test", STREAM, [record("a", 1), record("b", 1)], batch(1), page_ends=[1])
 
 
 def test_rows_written_counts_new_and_replaced_not_older(conn):

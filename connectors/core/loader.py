@@ -1,17 +1,19 @@
-"""The raw loader: COPY a page of records into ``raw.<source>__<stream>``, merged on the natural key.
+"""The raw loader: COPY pages of records into ``raw.<source>__<stream>``, merged on the natural key.
 
-Everything happens inside the caller's transaction, so a page's rows and the stream's bookmark commit together.
-For one page:
+Everything happens inside the caller's transaction, so the rows and the stream's bookmark commit together. The
+records are one page, or several pages a sync gathered into one commit (``page_ends``; sync.py's
+``CommitPolicy``), which end exactly as if merged one page after the other. For one call:
 
-1. Python reads each record's key and cursor once. When the page holds a key more than once, only its newest
-   copy is kept (:func:`newest_per_key`), so the server never sorts to deduplicate.
+1. Python reads each record's key and cursor once (:func:`read_keys`; a sync passes them in, as it needs them for
+   its bookmark too). When a key occurs more than once, each page's newest copy of it competes
+   (:func:`newest_per_key`), so the server never sorts to deduplicate.
 2. The raw table's merges are locked for the transaction (``pg_advisory_xact_lock``, the lock
    :func:`ensure_raw_table` takes) and the stored cursor of each of the page's keys is read with one index
    lookup. The lock keeps the answer true until commit: a concurrent merge into the same table waits instead of
    writing one of those keys in between. (sync.py already runs one sync per stream at a time.)
 3. The merge rule decides per key: a copy replaces the stored one unless both have cursors
-   (``source_updated_at``) and the incoming one is older. Older copies are dropped; stored rows that are
-   replaced are deleted.
+   (``source_updated_at``) and the incoming one is older; with several pages, it decides page after page.
+   Older copies are dropped; stored rows that are replaced are deleted.
 4. Every row to write goes in with one ``COPY raw.<table> ... (format binary)``: COPY's batched insert, no
    temporary table, no ``insert ... on conflict`` row by row. A first sync, the bulk of all loading, deletes
    nothing.
@@ -27,14 +29,14 @@ cost more than the server's whole work.
 
 Two settings apply to the load transaction only (``set_config(..., is_local => true)``):
 
-- ``synchronous_commit = off``: the commit of a page does not wait for its WAL to reach the disk. A crash of the
-  *database server* can lose the last fraction of a second of committed pages, but each page commits together
-  with the bookmark that covers it, so what is lost is rows and bookmark together: the next run fetches them
+- ``synchronous_commit = off``: the commit of a load does not wait for its WAL to reach the disk. A crash of the
+  *database server* can lose the last fraction of a second of committed pages, but pages commit together
+  with the bookmark that covers them, so what is lost is rows and bookmark together: the next run fetches them
   again, with no gap and no double. Nothing else is at risk: the raw tables are a re-fetchable copy of the
   vendor's data, and the next synchronous commit (sync.py's end-of-stream audit) flushes everything before it.
-  A killed *client* loses nothing: the server still writes what it acknowledged. It saves a WAL flush per page,
-  which is most of a small page's cost.
-- ``jit = off``: compiling the lookup's expressions costs more than it saves on page-sized inputs.
+  A killed *client* loses nothing: the server still writes what it acknowledged. It saves a WAL flush per
+  commit, which was most of a small page's cost when every page committed on its own.
+- ``jit = off``: compiling the lookup's expressions costs more than it saves on commit-sized inputs.
 
 Payloads are the JSON the API returned, with one exception: PostgreSQL's ``jsonb`` (and ``text``) cannot hold the
 NUL character (``\\u0000``). It is removed from the record's strings and keys before loading, and the load logs a
@@ -120,6 +122,12 @@ def ensure_raw_table(conn: psycopg.Connection, source: str, stream: str) -> None
                 """
             ).format(table=raw_table(source, stream))
         )
+        # dbt's incremental staging reads only the rows extracted since its last run (docs/warehouse.md).
+        conn.execute(
+            sql.SQL("create index if not exists {index} on {table} (extracted_at)").format(
+                index=sql.Identifier(f"{source}__{stream}__extracted_at"), table=raw_table(source, stream)
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -156,32 +164,62 @@ def _statements(source: str, stream: str) -> _Statements:
     )
 
 
+@dataclass(frozen=True)
+class Keyed:
+    """Each record's natural key and cursor, read once: the cursor in microseconds since 2000-01-01 UTC, as
+    PostgreSQL's timestamptz has it. A sync reads them once per commit for the merge, its bookmark and its count."""
+
+    keys: list[str]
+    micros: list[int | None]
+
+    def newest(self) -> datetime | None:
+        """The newest cursor, or None when no record has one."""
+        newest = max((moment for moment in self.micros if moment is not None), default=None)
+        return None if newest is None else _POSTGRES_EPOCH + newest * _MICROSECOND
+
+
+def read_keys(source: str, stream: Stream, records: Sequence[Record]) -> Keyed:
+    """The records' keys and cursors (:class:`UnloadableRecord` for a key PostgreSQL cannot hold)."""
+    keys = [str(stream.primary_key(record)) for record in records]
+    _check_keys(source, stream.name, keys)
+    return Keyed(keys, [_micros(stream.cursor(record)) for record in records])
+
+
 def merge_records(
-    conn: psycopg.Connection, source: str, stream: Stream, records: Sequence[Record], batch: Batch
+    conn: psycopg.Connection,
+    source: str,
+    stream: Stream,
+    records: Sequence[Record],
+    batch: Batch,
+    page_ends: Sequence[int] | None = None,
+    keyed: Keyed | None = None,
 ) -> int:
     """COPY ``records`` into the stream's raw table, merged on the natural key. Returns rows written.
 
     Runs in the caller's transaction: on an autocommit connection, open one (``with conn.transaction():``) first.
+
+    ``page_ends``: when ``records`` are several pages gathered into one commit (sync.py does so with small pages),
+    where each page ends (ascending offsets into ``records``, the last one ``len(records)``). The table then ends
+    exactly as if each page had been merged in turn: within a page its newest copy of a key competes, between
+    pages and against the stored row the merge rule decides, page after page. None: ``records`` are one page.
+    ``keyed``: the records' keys and cursors when the caller has read them already (:func:`read_keys`).
     """
     if not records:
         return 0
     if conn.autocommit and conn.info.transaction_status != TransactionStatus.INTRANS:
         raise RuntimeError("merge_records must run inside a transaction: wrap it in `with conn.transaction():`")
+    if page_ends is not None and (not page_ends or page_ends[-1] != len(records)):
+        raise ValueError(f"page_ends must end at len(records) ({len(records)}), not {list(page_ends)[-1:]}")
     statements = _statements(source, stream.name)
-    keys = [str(stream.primary_key(record)) for record in records]
-    _check_keys(source, stream.name, keys)
-    micros = [_micros(stream.cursor(record)) for record in records]
-    page = newest_per_key(keys, micros)
+    keyed = keyed or read_keys(source, stream, records)
+    keys, micros = keyed.keys, keyed.micros
+    chains = _chains(keys, micros, page_ends or (len(records),))
     with conn.cursor() as cursor:
         cursor.execute(statements.lock, (_lock_key(source, stream.name),))
-        cursor.execute(statements.stored, (_json_array([keys[position] for position in page]),))
+        cursor.execute(statements.stored, (_json_array(keys if chains is None else list(chains)),))
         stored: dict[str, int | None] = dict(cursor.fetchall())
+        page = _winners(keys, micros, chains, stored)
         if stored:
-            page = [
-                position
-                for position in page
-                if keys[position] not in stored or _replaces(micros[position], stored[keys[position]])
-            ]
             replaced = [keys[position] for position in page if keys[position] in stored]
             if replaced:
                 cursor.execute(statements.delete, (_json_array(replaced),))
@@ -213,6 +251,48 @@ def _json_array(keys: list[str]) -> str:
 def _replaces(incoming: int | None, stored: int | None) -> bool:
     """The merge rule: a copy replaces the stored one unless both have cursors and the incoming one's is older."""
     return incoming is None or stored is None or incoming >= stored
+
+
+def _chains(keys: Sequence[str], micros: Sequence[int | None], page_ends: Sequence[int]) -> dict[str, list[int]] | None:
+    """Per key, the positions of its copies that compete, page by page: each page's newest copy of the key.
+    None when every key is distinct (the common case, and the cheap one: every row competes once)."""
+    if len(set(keys)) == len(keys):
+        return None
+    chains: dict[str, list[int]] = {}
+    start = 0
+    for end in page_ends:
+        for position in newest_per_key(keys[start:end], micros[start:end]):
+            chains.setdefault(keys[start + position], []).append(start + position)
+        start = end
+    return chains
+
+
+def _winners(
+    keys: Sequence[str],
+    micros: Sequence[int | None],
+    chains: dict[str, list[int]] | None,
+    stored: dict[str, int | None],
+) -> Sequence[int]:
+    """The positions of the rows to write, in page order: per key, the copy left standing when the stored row
+    (if any) meets each page's copy in turn under the merge rule. A key whose stored row outlasts them is not
+    written."""
+    if chains is None:
+        if not stored:
+            return range(len(keys))
+        return [
+            position
+            for position, key in enumerate(keys)
+            if key not in stored or _replaces(micros[position], stored[key])
+        ]
+    winners = []
+    for key, chain in chains.items():
+        winner, present, current = None, key in stored, stored.get(key)
+        for position in chain:
+            if not present or _replaces(micros[position], current):
+                winner, present, current = position, True, micros[position]
+        if winner is not None:
+            winners.append(winner)
+    return sorted(winners)
 
 
 def newest_per_key(keys: Sequence[str], micros: Sequence[int | None]) -> Sequence[int]:

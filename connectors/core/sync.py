@@ -1,27 +1,37 @@
-"""The one sync loop: for each stream, plan the window from its bookmark, fetch pages, load each page and move
-the bookmark in one transaction, and audit the batch.
+"""The one sync loop: for each stream, plan the window from its bookmark, fetch pages, commit them with the
+bookmark that covers them in one transaction, and audit the batch.
 
 Idempotence comes from three rules: pages merge on the natural key (loader.py), the bookmark only moves forward
 and commits with the rows it covers (state.py), and a window starts at the older of the bookmark and the run's
 own interval, less the stream's lookback. So a re-run, a run for an old date or a run after a kill all converge
 on the same raw tables.
 
-Each page's records are checked against their stream's declared fields first (schema.py): unknown fields are
-reported, records missing a required field go to ``ops.quarantine`` in the page's own transaction, and the batch
-goes on; the count is in the result and in ``ops.load_audit.quarantined``.
+Pages are gathered and committed together (:class:`CommitPolicy`): when the pages gathered hold
+``CommitPolicy.records`` records, or when ``CommitPolicy.seconds`` have passed since the last commit as a page
+arrives, and at the end of the stream. A commit costs a transaction, a lookup of stored keys and a COPY per raw
+table; paid per 200-record page (HubSpot, Matomo) that was a third of the loader's time (docs/benchmarks.md). A
+slow API (a page every 0.2 s or slower) still commits every page as it arrives, so a kill loses at most the pages
+fetched in the last 0.2 s plus the one being fetched: they were not committed, nor was the bookmark past them, so
+the next run fetches them again. If the source fails, the pages fetched before the failure are committed first.
+
+Each page's records are checked against their stream's declared fields as the page arrives (schema.py): unknown
+fields are reported, records missing a required field go to ``ops.quarantine`` in the transaction that commits
+the page, and the batch goes on; the count is in the result and in ``ops.load_audit.quarantined``.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 import psycopg
 
 from connectors.core import schema, state
-from connectors.core.loader import Batch, ensure_raw_table, merge_records
+from connectors.core.loader import Batch, ensure_raw_table, merge_records, read_keys
 from connectors.core.stream import Page, ReadsWarehouse, Record, Source, Stream, Window
 from purchase_path.warehouse import LOADER, Warehouse
 
@@ -44,6 +54,54 @@ class StreamResult:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class CommitPolicy:
+    """When the pages a sync has gathered are committed: once they hold ``records`` records (the stream's and its
+    children's), or when a page arrives ``seconds`` or more after the last commit (or the start), and at the end.
+
+    A commit's fixed cost is 1.5-3.5 ms (a transaction, the stored-key lookup, a COPY, the bookmark and audit rows:
+    the loader's rate with pages of 1,000 against pages of 10,000, docs/benchmarks.md). 2,000 records make it
+    about a tenth of the load, a tenth of what 200-record pages paid, while a kill or a failure loses little work
+    and a sync still commits several times a second. 0.2 s: a page that took that long to fetch is committed as it
+    arrives, as before; a slow API gains nothing from waiting.
+    """
+
+    records: int = 2_000
+    seconds: float = 0.2
+
+
+class _Gathered:
+    """Pages fetched and checked, waiting to be committed together: per raw table, the accepted records and
+    where each page ends, the rejected records, the unknown fields."""
+
+    def __init__(self, stream: Stream) -> None:
+        self.stream = stream
+        self.table_streams = (stream, *stream.children)
+        self.clear()
+
+    def clear(self) -> None:
+        self.pages = self.records = 0
+        self.accepted: dict[str, list[Record]] = {s.name: [] for s in self.table_streams}
+        self.page_ends: dict[str, list[int]] = {s.name: [] for s in self.table_streams}
+        self.rejected: dict[str, list[schema.Rejected]] = {s.name: [] for s in self.table_streams}
+        self.unknown: dict[str, dict] = {s.name: {} for s in self.table_streams}
+
+    def add(self, page: Page) -> None:
+        for table_stream in self.table_streams:
+            name = table_stream.name
+            records = page.records if table_stream is self.stream else page.children.get(name, ())
+            checked = schema.check(table_stream, records)
+            accepted = self.accepted[name]
+            accepted += checked.accepted
+            if checked.accepted:
+                self.page_ends[name].append(len(accepted))
+            self.rejected[name] += checked.rejected
+            for path, value in checked.unknown.items():
+                self.unknown[name].setdefault(path, value)
+            self.records += len(checked.accepted) + len(checked.rejected)
+        self.pages += 1
+
+
 def plan_window(
     bookmark: datetime | None, interval_start: datetime | None, interval_end: datetime, stream: Stream
 ) -> Window:
@@ -55,7 +113,11 @@ def plan_window(
 
 
 def sync_source(
-    source: Source, warehouse: Warehouse, interval_start: datetime | None, interval_end: datetime
+    source: Source,
+    warehouse: Warehouse,
+    interval_start: datetime | None,
+    interval_end: datetime,
+    policy: CommitPolicy | None = None,
 ) -> list[StreamResult]:
     """Extract every stream of ``source`` for the data interval and load it into raw. Returns what was loaded."""
     if isinstance(source, ReadsWarehouse):
@@ -68,7 +130,7 @@ def sync_source(
         results = []
         for stream in source.streams:
             with state.exclusive_stream(conn, source.name, stream.name):
-                results.append(sync_stream(conn, source, stream, interval_start, interval_end))
+                results.append(sync_stream(conn, source, stream, interval_start, interval_end, policy))
         return results
 
 
@@ -78,7 +140,9 @@ def sync_stream(
     stream: Stream,
     interval_start: datetime | None,
     interval_end: datetime,
+    policy: CommitPolicy | None = None,
 ) -> StreamResult:
+    policy = policy or CommitPolicy()
     bookmark = state.get_bookmark(conn, source.name, stream.name)
     window = plan_window(bookmark, interval_start, interval_end, stream)
     batch = Batch(
@@ -96,24 +160,23 @@ def sync_stream(
         bookmark.isoformat() if bookmark else "none",
     )
     _audit_start(conn, source.name, stream.name, batch, window)
-    drift = schema.DriftLog(source.name, batch.batch_id)
-    loaded_keys: set[str] = set()  # so that a page served twice, or overlapping pages, count each record once
-    pages = records = quarantined = 0
+    loading = _StreamLoad(conn, source.name, stream, batch)
     try:
-        for page in source.pages(stream, window):
-            with conn.transaction():
-                accepted, rejected = _load_page(conn, source.name, stream, page, batch, drift)
-                loaded_keys.update(map(stream.primary_key, accepted))
-                records, quarantined, pages = len(loaded_keys), quarantined + rejected, pages + 1
-                _audit_progress(conn, batch.batch_id, pages, records, quarantined)
-            log.info(
-                "%s.%s: page %d loaded, %d records so far%s",
+        last_commit = time.monotonic()
+        for page in _pages_committing_on_failure(source, stream, window, loading):
+            loading.gathered.add(page)
+            log.debug(
+                "%s.%s: page %d fetched (%d records), %d gathered pages wait for the next commit",
                 source.name,
                 stream.name,
-                pages,
-                records,
-                f" ({quarantined} quarantined)" if quarantined else "",
+                loading.pages + loading.gathered.pages,
+                len(page.records),
+                loading.gathered.pages,
             )
+            if loading.gathered.records >= policy.records or time.monotonic() - last_commit >= policy.seconds:
+                loading.commit()
+                last_commit = time.monotonic()
+        loading.commit()
     except BaseException:
         conn.execute(
             "update ops.load_audit set status = 'failed', finished_at = now() where batch_id = %s",
@@ -127,46 +190,106 @@ def sync_stream(
             (batch.batch_id,),
         )
     log.info(
-        "%s.%s: done, %d records in %d pages%s",
+        "%s.%s: done, %d records in %d pages (%d commits)%s",
         source.name,
         stream.name,
-        records,
-        pages,
-        f", {quarantined} quarantined (see ops.quarantine, batch {batch.batch_id})" if quarantined else "",
+        loading.records,
+        loading.pages,
+        loading.commits,
+        f", {loading.quarantined} quarantined (see ops.quarantine, batch {batch.batch_id})"
+        if loading.quarantined
+        else "",
     )
     return StreamResult(
         source=source.name,
         stream=stream.name,
         window_start=window.start.isoformat() if window.start else None,
         window_end=window.end.isoformat(),
-        pages=pages,
-        records=records,
+        pages=loading.pages,
+        records=loading.records,
         batch_id=batch.batch_id,
-        quarantined=quarantined,
-        new_fields=tuple(drift.reported),
+        quarantined=loading.quarantined,
+        new_fields=tuple(loading.drift.reported),
     )
 
 
-def _load_page(
-    conn: psycopg.Connection, source: str, stream: Stream, page: Page, batch: Batch, drift: schema.DriftLog
-) -> tuple[list[Record], int]:
-    """Check, quarantine and merge one page and its children's records, and move the bookmark over them.
-    Returns (the stream's records loaded, how many records of the stream and its children were quarantined)."""
-    loaded: list[Record] = []
-    quarantined = 0
-    for table_stream in (stream, *stream.children):
-        records = page.records if table_stream is stream else page.children.get(table_stream.name, ())
-        checked = schema.check(table_stream, records)
-        merge_records(conn, source, table_stream, checked.accepted, batch)
-        quarantined += schema.quarantine(conn, source, table_stream.name, batch.batch_id, checked.rejected)
-        drift.report(conn, table_stream.name, checked.unknown)
-        if table_stream is stream:
-            loaded = checked.accepted
-            cursors = [c for c in map(stream.cursor, checked.accepted) if c is not None]
-            if cursors:
-                # Pages come oldest first, so everything up to this page's newest cursor is now loaded.
-                state.advance_bookmark(conn, source, stream.name, max(cursors))
-    return loaded, quarantined
+def _pages_committing_on_failure(
+    source: Source, stream: Stream, window: Window, loading: _StreamLoad
+) -> Iterator[Page]:
+    """The source's pages; if the source fails, the pages gathered so far are committed before the error goes on
+    (what was fetched before a lasting API failure is kept, as when every page committed on its own)."""
+    pages = iter(source.pages(stream, window))
+    while True:
+        try:
+            page = next(pages)
+        except StopIteration:
+            return
+        except Exception:
+            loading.commit()
+            raise
+        yield page
+
+
+class _StreamLoad:
+    """One batch's gathered pages and what its commits have counted: pages, records (each key once), quarantined."""
+
+    def __init__(self, conn: psycopg.Connection, source: str, stream: Stream, batch: Batch) -> None:
+        self.conn, self.source, self.stream, self.batch = conn, source, stream, batch
+        self.gathered = _Gathered(stream)
+        self.drift = schema.DriftLog(source, batch.batch_id)
+        self.loaded_keys: set[str] = set()  # so that a page served twice, or overlapping pages, count each once
+        self.pages = self.quarantined = self.commits = 0
+
+    @property
+    def records(self) -> int:
+        return len(self.loaded_keys)
+
+    def commit(self) -> None:
+        """Merge the gathered pages, quarantine, report drift, move the bookmark and the audit: one transaction."""
+        gathered = self.gathered
+        if not gathered.pages:
+            return
+        with self.conn.transaction():
+            quarantined = 0
+            keyed = read_keys(self.source, self.stream, gathered.accepted[self.stream.name])
+            for table_stream in gathered.table_streams:
+                name = table_stream.name
+                merge_records(
+                    self.conn,
+                    self.source,
+                    table_stream,
+                    gathered.accepted[name],
+                    self.batch,
+                    gathered.page_ends[name],
+                    keyed if table_stream is self.stream else None,
+                )
+                quarantined += schema.quarantine(
+                    self.conn, self.source, name, self.batch.batch_id, gathered.rejected[name]
+                )
+                self.drift.report(self.conn, name, gathered.unknown[name])
+            newest = keyed.newest()
+            if newest is not None:
+                # Pages come oldest first, so everything up to the newest cursor committed here is now loaded.
+                state.advance_bookmark(self.conn, self.source, self.stream.name, newest)
+            new_keys = set(keyed.keys) - self.loaded_keys
+            records = len(self.loaded_keys) + len(new_keys)
+            _audit_progress(
+                self.conn, self.batch.batch_id, self.pages + gathered.pages, records, self.quarantined + quarantined
+            )
+        first = self.pages + 1
+        self.loaded_keys |= new_keys
+        self.pages += gathered.pages
+        self.quarantined += quarantined
+        self.commits += 1
+        gathered.clear()
+        log.info(
+            "%s.%s: %s committed, %d records so far%s",
+            self.source,
+            self.stream.name,
+            f"page {first}" if first == self.pages else f"pages {first}-{self.pages}",
+            self.records,
+            f" ({self.quarantined} quarantined)" if self.quarantined else "",
+        )
 
 
 def _audit_start(conn: psycopg.Connection, source: str, stream: str, batch: Batch, window: Window) -> None:
