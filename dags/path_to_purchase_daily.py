@@ -1,6 +1,10 @@
 """Daily path-to-purchase pipeline: extract every source → dbt → quality gate → data-driven attribution → report.
 
 Wiring only: each step lives in ``purchase_path.pipeline``; dbt runs through Cosmos, one task per layer.
+
+dbt builds incrementally and tests the rows it wrote. The run whose data interval ends on a Sunday, and any run
+triggered with the param ``full_refresh``, is the full build: every model rebuilt from raw, every data test over
+every row (docs/warehouse.md, "Daily and weekly builds").
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from airflow.timetables.interval import CronDataIntervalTimetable
 
 from connectors.registry import SOURCES
 from purchase_path import pipeline
-from purchase_path.orchestration import dbt_task_group, default_args
+from purchase_path.orchestration import dbt_task_group, default_args, full_refresh_param
 
 
 @dag(
@@ -22,6 +26,7 @@ from purchase_path.orchestration import dbt_task_group, default_args
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),
+    params=full_refresh_param(),
     tags=["purchase-path", "daily"],
     doc_md=__doc__,
 )

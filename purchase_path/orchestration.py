@@ -9,13 +9,14 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 
-from airflow.sdk import TaskGroup
+from airflow.sdk import Param, TaskGroup
 from cosmos import ProfileConfig
 from cosmos.constants import InvocationMode
 from cosmos.operators.local import DbtBuildLocalOperator
 from cosmos.profiles import PostgresUserPasswordProfileMapping
 
 from purchase_path.settings import DBT_PROJECT_DIR
+from purchase_path.transform import PRODUCTION_BUILD_FLAGS
 from purchase_path.warehouse import TRANSFORMER, WAREHOUSE_CONN_ID
 
 
@@ -49,6 +50,33 @@ DBT_LAYERS: tuple[tuple[str, str], ...] = (
 )
 DBT_THREADS = 4
 
+# The full build: every table rebuilt from raw (``--full-refresh``) and every data test over every row. A daily
+# run's data tests check only the rows it wrote (dbt_project/macros/test_scope.sql), and incremental models never
+# forget what the sources deleted (an identifier, a link, a touch): the full build catches and clears both. It runs
+# on the daily run whose data interval ends on this ISO weekday (7: Sunday), and on any run triggered with the DAG
+# param ``full_refresh``.
+FULL_REBUILD_ISO_WEEKDAY = 7
+FULL_REFRESH_TEMPLATE = (
+    "{{ params.get('full_refresh', false) or (data_interval_end is not none"
+    f" and data_interval_end.isoweekday() == {FULL_REBUILD_ISO_WEEKDAY}) }}}}"
+)
+
+
+def full_refresh_param() -> dict[str, Param]:
+    """The DAG param that makes a triggered run the full build ("Trigger DAG" with config ``full_refresh: true``)."""
+    return {
+        "full_refresh": Param(
+            False,
+            type="boolean",
+            title="Full build",
+            description=(
+                "Rebuild every dbt model from raw and run every data test over every row (automatic on the run "
+                "whose data interval ends on a Sunday). Needed after a gap of more than incremental_lookback_days "
+                "without dbt runs, or after data was deleted at a source."
+            ),
+        )
+    }
+
 
 def dbt_task_group(group_id: str = "transform") -> TaskGroup:
     """dbt as one Airflow task per layer (seeds, staging, intermediate, core, attribution, marts), run as
@@ -59,6 +87,10 @@ def dbt_task_group(group_id: str = "transform") -> TaskGroup:
     models and tests in parallel (``DBT_THREADS``) and its log lists every node; a test runs in the layer that
     builds the last model it reads (``--indirect-selection buildable``), so a test across layers never runs
     early. Retrying a failed layer re-runs that layer only.
+
+    Production build: dbt unit tests are left out (``PRODUCTION_BUILD_FLAGS``); each layer is a full build
+    (``--full-refresh``, every test over every row) when ``FULL_REFRESH_TEMPLATE`` renders true. A DAG declares
+    ``full_refresh_param()`` to offer the switch on a triggered run; without it only the Sunday run is the full one.
     """
     profile = ProfileConfig(
         profile_name="purchase_path",
@@ -77,6 +109,8 @@ def dbt_task_group(group_id: str = "transform") -> TaskGroup:
                 profile_config=profile,
                 select=selection,
                 indirect_selection="buildable",
+                full_refresh=FULL_REFRESH_TEMPLATE,
+                dbt_cmd_flags=PRODUCTION_BUILD_FLAGS,
                 invocation_mode=InvocationMode.DBT_RUNNER,
                 install_deps=False,
                 emit_datasets=False,

@@ -15,6 +15,10 @@ from contextlib import contextmanager
 from purchase_path.settings import DBT_PROJECT_DIR
 from purchase_path.warehouse import Warehouse
 
+# dbt unit tests check the SQL, not the data: they belong to CI and `make test`, not to the production build
+# (Airflow's dbt tasks and bench/warehouse_bench.py, which times what Airflow runs).
+PRODUCTION_BUILD_FLAGS = ["--exclude-resource-type", "unit_test"]
+
 log = logging.getLogger(__name__)
 
 

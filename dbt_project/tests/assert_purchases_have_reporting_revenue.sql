@@ -10,7 +10,7 @@ select
     touch_date,
     revenue_amount,
     revenue_currency
-from {{ ref('fct_touchpoints') }}
+from {{ recent_rows(ref('fct_touchpoints')) }}  {#- a daily run checks the touches it wrote #}
 where is_conversion
     and revenue_amount is not null
     and revenue is null

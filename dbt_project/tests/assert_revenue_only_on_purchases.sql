@@ -5,6 +5,6 @@ select
     revenue,
     revenue_amount,
     revenue_currency
-from {{ ref('fct_touchpoints') }}
+from {{ recent_rows(ref('fct_touchpoints')) }}  {#- a daily run checks the touches it wrote #}
 where ((revenue is not null or revenue_amount is not null) and not is_conversion)
     or ((revenue_amount is null) <> (revenue_currency is null))
