@@ -28,6 +28,13 @@ COMPARED_TABLES = (
     "core.fct_ad_spend_daily",
     "core.dim_campaigns",
     "intermediate.int_identities_stitched",
+    "intermediate.int_touchpoints_unioned",
+    "staging.stg_matomo__visits",
+    "staging.stg_matomo__ecommerce_orders",
+    "staging.stg_hubspot__contacts",
+    "staging.stg_hubspot__contact_lifecycle_history",
+    "staging.stg_mailchimp__email_activity",
+    "staging.stg_questionpro__responses",
 )
 
 

@@ -10,6 +10,7 @@ with
 source as (
 
     select * from {{ source('hubspot', raw_stream) }}
+    where {{ extracted_since_last_run('extracted_at') }}
 
 ),
 

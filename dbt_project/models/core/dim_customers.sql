@@ -2,30 +2,79 @@
     One row per customer (a component of the identity graph, or an identifier seen only on touches that has at
     least one touch): where and when their journey began, their first purchase, how many touches it took, what they
     are worth, their CRM lifecycle stage, and the furthest journey stage they have reached (current_stage).
+
+    Incremental per customer: a run rebuilds the rows of the customers something changed for since its last run,
+    each change found through the bookkeeping column that says when the model last saw it: touches inserted or
+    moved by stitching (touches_stitched_at, macro customers_with_changed_touches), identifiers linked or relabelled
+    (identities_labelled_at), CRM lifecycle history extracted (lifecycle_extracted_at). A customer merged away is
+    deleted by the pre-hook.
 -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='customer_key',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        indexes=[{'columns': ['customer_key'], 'unique': true}],
+        pre_hook="{{ delete_customers_merged_away() }}",
+    )
+}}
 with
+
+{%- if is_incremental() %}
+
+changed_customers as (
+
+    select customer_key
+    from {{ ref('fct_touchpoints') }}
+    where stitched_at > {{ changed_touches_watermark() }}
+    union
+    select customer_key
+    from {{ ref('int_identities_stitched') }}
+    where labelled_at > (
+        select coalesce(max(identities_labelled_at), cast('-infinity' as timestamptz)) from {{ this }}
+    )
+    union
+    select customer_key
+    from {{ ref('fct_lifecycle_stage_history') }}
+    where customer_key is not null
+        and extracted_at >= (
+            select coalesce(
+                {{ dbt.dateadd('day', -1 * var('incremental_lookback_days'), 'max(lifecycle_extracted_at)') }},
+                cast('-infinity' as timestamptz)
+            )
+            from {{ this }}
+        )
+
+),
+{%- endif %}
+
+{#- The inputs, narrowed on an incremental run to the changed customers (an index probe per customer). #}
+{%- set changed -%}
+    {%- if is_incremental() %} where customer_key = any(array(select customer_key from changed_customers)){% endif -%}
+{%- endset %}
 
 identities as (
 
-    select * from {{ ref('int_identities_stitched') }}
+    select * from {{ ref('int_identities_stitched') }}{{ changed }}
 
 ),
 
 touchpoints as (
 
-    select * from {{ ref('fct_touchpoints') }}
+    select * from {{ ref('fct_touchpoints') }}{{ changed }}
 
 ),
 
 conversions as (
 
-    select * from {{ ref('fct_conversions') }}
+    select * from {{ ref('fct_conversions') }}{{ changed }}
 
 ),
 
 lifecycle_history as (
 
-    select * from {{ ref('fct_lifecycle_stage_history') }}
+    select * from {{ ref('fct_lifecycle_stage_history') }}{{ changed }}
 
 ),
 
@@ -46,7 +95,8 @@ identifier_counts as (
 
     select
         customer_key,
-        count(*) as identifiers
+        count(*) as identifiers,
+        max(labelled_at) as identities_labelled_at
     from identities
     group by customer_key
 
@@ -89,7 +139,8 @@ touch_summary as (
             and (purchase_summary.first_purchase_at is null or touchpoints.occurred_at < purchase_summary.first_purchase_at)
         ) as path_touches_before_first_purchase,
         max(stage_order.stage_rank) as furthest_stage_rank,
-        max(touchpoints.occurred_at) as last_touch_at
+        max(touchpoints.occurred_at) as last_touch_at,
+        max(touchpoints.stitched_at) as touches_stitched_at
     from touchpoints
     left join purchase_summary
         on purchase_summary.customer_key = touchpoints.customer_key
@@ -103,7 +154,8 @@ current_lifecycle as (
 
     select distinct on (customer_key)
         customer_key,
-        lifecycle_stage
+        lifecycle_stage,
+        max(extracted_at) over (partition by customer_key) as lifecycle_extracted_at
     from lifecycle_history
     where is_current and customer_key is not null
     order by customer_key, valid_from desc
@@ -144,7 +196,10 @@ final as (
                 when touch_summary.furthest_stage_rank = 2 then 'consideration'
                 else 'awareness'
             end as text
-        ) as current_stage
+        ) as current_stage,
+        cast(touch_summary.touches_stitched_at as timestamptz) as touches_stitched_at,
+        cast(identifier_counts.identities_labelled_at as timestamptz) as identities_labelled_at,
+        cast(current_lifecycle.lifecycle_extracted_at as timestamptz) as lifecycle_extracted_at
     from touch_summary
     inner join first_touches
         on first_touches.customer_key = touch_summary.customer_key

@@ -29,7 +29,8 @@ final as (
         cast(lifecycle_history.valid_to is null as boolean) as is_current,
         cast(
             extract(epoch from lifecycle_history.valid_to - lifecycle_history.valid_from) / 86400.0 as numeric
-        ) as days_in_stage
+        ) as days_in_stage,
+        cast(lifecycle_history.extracted_at as timestamptz) as extracted_at
     from lifecycle_history
     left join identities
         on identities.identifier_type = 'hubspot_contact_id'

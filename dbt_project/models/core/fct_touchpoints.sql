@@ -9,6 +9,8 @@
             {'columns': ['extracted_at']},
             {'columns': ['customer_key', 'occurred_at']},
             {'columns': ['touch_date']},
+            {'columns': ['stitched_at']},
+            {'columns': ['identifier_type', 'identifier_value']},
         ],
         post_hook="{{ restitch_customer_keys(this) }}",
     )
@@ -68,15 +70,7 @@ new_touchpoints as (
         ) as traffic_key,
         concat_ws(chr(31), source_system, touch_type, coalesce(landing_page, chr(30))) as stage_key
     from touchpoints
-    {% if is_incremental() %}
-    where extracted_at >= coalesce(
-        (
-            select {{ dbt.dateadd('day', -1 * var('incremental_lookback_days'), 'max(extracted_at)') }}
-            from {{ this }}
-        ),
-        cast('1900-01-01' as timestamptz)
-    )
-    {% endif %}
+    where {{ extracted_since_last_run('extracted_at') }}
 
 ),
 
@@ -223,37 +217,54 @@ enriched as (
 final as (
 
     select
-        cast(touch_id as text) as touch_id,
-        cast(customer_key as text) as customer_key,
-        cast(occurred_at as timestamptz) as occurred_at,
-        cast(touch_date as date) as touch_date,
-        cast(source_system as text) as source_system,
-        cast(touch_type as text) as touch_type,
-        cast(channel as text) as channel,
-        cast(journey_stage as text) as journey_stage,
+        cast(enriched.touch_id as text) as touch_id,
+        cast(enriched.customer_key as text) as customer_key,
+        cast(enriched.occurred_at as timestamptz) as occurred_at,
+        cast(enriched.touch_date as date) as touch_date,
+        cast(enriched.source_system as text) as source_system,
+        cast(enriched.touch_type as text) as touch_type,
+        cast(enriched.channel as text) as channel,
+        cast(enriched.journey_stage as text) as journey_stage,
         cast(
             case
-                when revenue_amount is not null
-                    then {{ to_reporting_currency('revenue_amount', 'revenue_currency', 'touch_date') }}
+                when enriched.revenue_amount is not null
+                    then {{ to_reporting_currency(
+                        'enriched.revenue_amount', 'enriched.revenue_currency', 'enriched.touch_date'
+                    ) }}
             end as numeric
         ) as revenue,
-        cast(source_record_id as text) as source_record_id,
-        cast(identifier_type as text) as identifier_type,
-        cast(identifier_value as text) as identifier_value,
-        cast(traffic_source as text) as traffic_source,
-        cast(traffic_medium as text) as traffic_medium,
-        cast(campaign as text) as campaign,
-        cast(referrer_domain as text) as referrer_domain,
-        cast(click_id_type as text) as click_id_type,
-        cast(landing_page as text) as landing_page,
-        cast(engagement_seconds as integer) as engagement_seconds,
-        cast(is_bounce as boolean) as is_bounce,
-        cast(counts_in_path as boolean) as counts_in_path,
-        cast(is_conversion as boolean) as is_conversion,
-        cast(revenue_amount as numeric) as revenue_amount,
-        cast(revenue_currency as text) as revenue_currency,
-        cast(extracted_at as timestamptz) as extracted_at
+        cast(enriched.source_record_id as text) as source_record_id,
+        cast(enriched.identifier_type as text) as identifier_type,
+        cast(enriched.identifier_value as text) as identifier_value,
+        cast(enriched.traffic_source as text) as traffic_source,
+        cast(enriched.traffic_medium as text) as traffic_medium,
+        cast(enriched.campaign as text) as campaign,
+        cast(enriched.referrer_domain as text) as referrer_domain,
+        cast(enriched.click_id_type as text) as click_id_type,
+        cast(enriched.landing_page as text) as landing_page,
+        cast(enriched.engagement_seconds as integer) as engagement_seconds,
+        cast(enriched.is_bounce as boolean) as is_bounce,
+        cast(enriched.counts_in_path as boolean) as counts_in_path,
+        cast(enriched.is_conversion as boolean) as is_conversion,
+        cast(enriched.revenue_amount as numeric) as revenue_amount,
+        cast(enriched.revenue_currency as text) as revenue_currency,
+        cast(enriched.extracted_at as timestamptz) as extracted_at,
+        -- Bookkeeping for the models built per customer (macro customers_with_changed_touches): when this row
+        -- got its customer_key, and the key it had before (moved by the post-hook or re-built under another).
+        cast('{{ run_started_at.isoformat() }}' as timestamptz) as stitched_at,
+        {%- if is_incremental() %}
+        -- a touch re-built under another customer than the stored row's: the customer it leaves
+        cast(case
+            when stored.customer_key is distinct from enriched.customer_key then stored.customer_key
+            else stored.previous_customer_key
+        end as text) as previous_customer_key
     from enriched
+    left join {{ this }} as stored
+        on stored.touch_id = enriched.touch_id
+        {%- else %}
+        cast(null as text) as previous_customer_key
+    from enriched
+        {%- endif %}
 
 )
 

@@ -1,9 +1,27 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='customer_key',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        indexes=[
+            {'columns': ['session_id'], 'unique': true},
+            {'columns': ['customer_key']},
+            {'columns': ['touches_stitched_at']},
+        ],
+        pre_hook="{{ delete_customers_merged_away() }}",
+    )
+}}
 {#-
     A customer's web sessions across devices and analytics tools. The web analytics report visits per device and
     cookie; once stitched, one customer's visits that follow one another within session_timeout_minutes (from the
     end of one, occurred_at + engagement_seconds, to the start of the next) are one session, as analytics tools
     cut sessions after 30 minutes without activity. The session takes its source, channel and landing page from
-    its first visit. Re-built in full each run: stitching can merge customers and so merge their sessions.
+    its first visit.
+
+    Incremental per customer (macro customers_with_changed_touches): a run rebuilds all sessions of the customers
+    whose touches changed since its last run, since one new visit can join two sessions or a merge of customers
+    can join their sessions; the sessions of a customer merged away are deleted by the pre-hook.
 -#}
 with
 
@@ -20,9 +38,11 @@ visits as (
         campaign,
         landing_page,
         engagement_seconds,
-        is_bounce
+        is_bounce,
+        stitched_at
     from {{ ref('fct_touchpoints') }}
     where touch_type = 'web_visit'
+        and {{ customers_with_changed_touches() }}
 
 ),
 
@@ -62,7 +82,8 @@ sessions as (
         count(*) as visits,
         sum(coalesce(engagement_seconds, 0)) as engagement_seconds,
         bool_and(coalesce(is_bounce, false)) and count(*) = 1 as is_bounce,
-        (array_agg(touch_id order by occurred_at, touch_id))[1] as first_touch_id
+        (array_agg(touch_id order by occurred_at, touch_id))[1] as first_touch_id,
+        max(stitched_at) as stitched_at
     from numbered
     group by
         customer_key,
@@ -77,6 +98,7 @@ orders as (
         occurred_at
     from {{ ref('fct_touchpoints') }}
     where touch_type = 'ecommerce_order'
+        and {{ customers_with_changed_touches() }}
 
 ),
 
@@ -112,7 +134,9 @@ final as (
         cast(first_visits.landing_page as text) as landing_page,
         cast(sessions.engagement_seconds as integer) as engagement_seconds,
         cast(sessions.is_bounce as boolean) as is_bounce,
-        cast(sessions_with_order.customer_key is not null as boolean) as has_order
+        cast(sessions_with_order.customer_key is not null as boolean) as has_order,
+        cast(max(sessions.stitched_at) over (partition by sessions.customer_key) as timestamptz)
+            as touches_stitched_at
     from sessions
     inner join visits as first_visits
         on first_visits.touch_id = sessions.first_touch_id

@@ -7,6 +7,7 @@
         indexes=[
             {'columns': ['identifier_type', 'identifier_value'], 'unique': true},
             {'columns': ['customer_label']},
+            {'columns': ['labelled_at']},
         ],
     )
 }}
@@ -274,7 +275,9 @@ final as (
         cast(label as text) as customer_label,
         cast(coalesce(link_rules, 'seen_only_on_touches') as text) as link_rules,
         cast(first_linked_at as timestamptz) as first_linked_at,
-        cast(component_size as bigint) as component_size
+        cast(component_size as bigint) as component_size,
+        -- bookkeeping: the run that wrote this row; fct_touchpoints' post-hook re-keys only recent rows' touches
+        cast('{{ run_started_at.isoformat() }}' as timestamptz) as labelled_at
     from identifiers
 
 )

@@ -1,11 +1,12 @@
+{{ incremental_by_record('touch_id', unique=true) }}
 {#-
     Every source's touches in one relation, in the contract layout of docs/architecture.md "Seam 2b" (the models
     listed by the touchpoint_models macro). A touch that names no person (no identifier) is its own customer: it
     gets the identifier `touch_id` = its touch id, so that it is counted once and never merged with anyone.
 
-    A table rebuilt each run (the intermediate folder's materialisation, dbt_project.yml): the union is computed
-    once, and fct_touchpoints, int_identities_stitched and the data tests read it (issue 5). It becomes an
-    incremental table on extracted_at once the per-source models it unions are incremental.
+    Incremental on extracted_at (issue 5): a run copies the touches extracted since its last run from each source's
+    model (the predicate reaches every member of the union, and the big ones are indexed on extracted_at), and
+    replaces them by touch_id.
 -#}
 with
 
@@ -40,6 +41,7 @@ final as (
         source_record_id,
         extracted_at
     from unioned
+    where {{ extracted_since_last_run('extracted_at') }}
 
 )
 

@@ -1,3 +1,4 @@
+{{ incremental_by_record('touch_id', unique=true) }}
 {#-
     Google Ads clicks in the touchpoint contract (docs/architecture.md, Seam 2b): one ad_click per gclid, named by
     the gclid. It does not count in the path: the click lands a web visit (whose URL carries the same gclid), and
@@ -9,6 +10,7 @@ with
 clicks as (
 
     select * from {{ ref('stg_google_ads__click_views') }}
+    where {{ extracted_since_last_run('extracted_at') }}
 
 ),
 

@@ -1,3 +1,4 @@
+{{ incremental_by_record('touch_id', unique=true) }}
 {#-
     Mailchimp's touches in the shape every source gives the core (docs/architecture.md, Seam 2b): a campaign sent
     to a recipient, each open and each click. The channel is email by the source's own say; none counts in the path
@@ -9,12 +10,14 @@ with
 recipients as (
 
     select * from {{ ref('stg_mailchimp__campaign_recipients') }}
+    where {{ extracted_since_last_run('extracted_at') }}
 
 ),
 
 activity as (
 
     select * from {{ ref('stg_mailchimp__email_activity') }}
+    where {{ extracted_since_last_run('extracted_at') }}
 
 ),
 

@@ -1,3 +1,4 @@
+{{ incremental_by_record('touch_id', unique=true) }}
 {#-
     Matomo's touches in the Seam 2b touchpoint shape (docs/architecture.md): every visit is a `web_visit` that
     counts in the path, named by its visitor id, with what the channel rules read (source / medium / campaign /
@@ -9,12 +10,14 @@ with
 visits as (
 
     select * from {{ ref('stg_matomo__visits') }}
+    where {{ extracted_since_last_run('extracted_at') }}
 
 ),
 
 orders as (
 
     select * from {{ ref('stg_matomo__ecommerce_orders') }}
+    where {{ extracted_since_last_run('extracted_at') }}
 
 ),
 

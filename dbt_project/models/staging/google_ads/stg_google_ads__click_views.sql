@@ -1,8 +1,10 @@
+{{ incremental_by_record('gclid', unique=true) }}
 with
 
 source as (
 
     select * from {{ source('google_ads', 'google_ads__click_views') }}
+    where {{ extracted_since_last_run('extracted_at') }}
 
 ),
 

@@ -1,8 +1,10 @@
+{{ incremental_by_record('contact_id', unique=true) }}
 with
 
 source as (
 
     select * from {{ source('hubspot', 'hubspot__contacts') }}
+    where {{ extracted_since_last_run('extracted_at') }}
 
 ),
 

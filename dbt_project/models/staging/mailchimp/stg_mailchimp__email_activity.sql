@@ -1,8 +1,10 @@
+{{ incremental_by_record('recipient_key') }}
 with
 
 source as (
 
     select * from {{ source('mailchimp', 'mailchimp__email_activity') }}
+    where {{ extracted_since_last_run('extracted_at') }}
 
 ),
 

@@ -1,8 +1,10 @@
+{{ incremental_by_record('member_key', unique=true) }}
 with
 
 source as (
 
     select * from {{ source('mailchimp', 'mailchimp__members') }}
+    where {{ extracted_since_last_run('extracted_at') }}
 
 ),
 

@@ -1,9 +1,11 @@
+{{ incremental_by_record('order_id', unique=true) }}
 {#- Matomo ecommerce orders: the `ecommerceOrder` actions of the visits. Revenue is in the site's currency. -#}
 with
 
 visits as (
 
     select * from {{ source('matomo', 'matomo__visits') }}
+    where {{ extracted_since_last_run('extracted_at') }}
 
 ),
 

@@ -1,9 +1,11 @@
+{{ incremental_by_record('visit_id') }}
 {#- Matomo goal conversions: the `goal` actions of the visits (one row per goal reached in a visit). -#}
 with
 
 visits as (
 
     select * from {{ source('matomo', 'matomo__visits') }}
+    where {{ extracted_since_last_run('extracted_at') }}
 
 ),
 

@@ -1,3 +1,4 @@
+{{ incremental_by_record('visit_id', unique=true) }}
 {#-
     Matomo visits, typed and renamed: one row per visit. The entry page is the first `action` of the visit; the
     click ids and utm parameters are read from its URL (Matomo strips gclid from stored URLs, so the gclid comes
@@ -9,6 +10,7 @@ with
 source as (
 
     select * from {{ source('matomo', 'matomo__visits') }}
+    where {{ extracted_since_last_run('extracted_at') }}
 
 ),
 

@@ -1,3 +1,4 @@
+{{ incremental_by_record('response_id', unique=true) }}
 {#-
     QuestionPro survey responses, typed. QuestionPro writes timestamps in the account's time zone with its
     abbreviation ("07 Aug, 2026 12:44:26 PM PDT"); PostgreSQL reads that form once the comma is gone. The NPS score
@@ -9,6 +10,7 @@ with
 source as (
 
     select * from {{ source('questionpro', 'questionpro__responses') }}
+    where {{ extracted_since_last_run('extracted_at') }}
 
 ),
 

@@ -1,0 +1,42 @@
+{#-
+    Models built per customer (fct_web_sessions, ...) are incremental by customer_key: a run rebuilds every row of
+    the customers whose touches changed since the model last ran, and only theirs. A customer's touches change when
+    fct_touchpoints inserts or re-builds one of them, or when its post-hook moves one to a merged customer
+    (restitch_customer_keys); both set the touch's stitched_at to that run's start. The model keeps, on each row,
+    the newest stitched_at of its customer's touches (column touches_stitched_at); touches stitched after the
+    model's newest value are the changes it has not seen.
+
+    customers_with_changed_touches(column): a predicate keeping those customers (true on a full build), to put
+    where the model reads fct_touchpoints (its index on customer_key makes that a lookup per customer). A merge
+    also makes a customer disappear: delete_customers_merged_away, the model's pre-hook, deletes the rows of every
+    key a touch was moved away from.
+-#}
+{% macro changed_touches_watermark() -%}
+    (select coalesce(max(touches_stitched_at), cast('-infinity' as timestamptz)) from {{ this }})
+{%- endmacro %}
+
+{% macro customers_with_changed_touches(column='customer_key') -%}
+    {%- if is_incremental() -%}
+    {{ column }} in (
+        select customer_key
+        from {{ ref('fct_touchpoints') }}
+        where stitched_at > {{ changed_touches_watermark() }}
+    )
+    {%- else -%}
+    true
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro delete_customers_merged_away() -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    where customer_key in (
+        select previous_customer_key
+        from {{ ref('fct_touchpoints') }}
+        where stitched_at > {{ changed_touches_watermark() }}
+            and previous_customer_key is not null
+    )
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}
