@@ -161,8 +161,10 @@ def questionpro_served(server: SandboxServer, _: Path) -> dict[str, dict[str, st
 
 
 # -- the offline landing folder: big daily call exports, so each file takes a while to load --------------------
+# A file is bigger than one commit (2,000 records), so each file commits on its own and the files left after the
+# kill point take well over a second to load: the kill lands on a quiet machine too.
 
-CALL_DAYS, CALLS_A_DAY = 10, 1500
+CALL_DAYS, CALLS_A_DAY = 10, 8000
 
 
 def offline_drops(_: SandboxServer, folder: Path) -> dict[str, str]:
