@@ -27,6 +27,8 @@ COMPARED_TABLES = (
     "core.fct_web_sessions",
     "core.fct_ad_spend_daily",
     "core.dim_campaigns",
+    "core.int_conversion_touches",
+    "core.int_attribution_paths",
     "intermediate.int_identities_stitched",
     "intermediate.int_touchpoints_unioned",
     "staging.stg_matomo__visits",

@@ -13,9 +13,16 @@ from connectors.registry import SOURCES, ensure_raw_tables, extract
 from purchase_path.transform import run_dbt
 from purchase_path.warehouse import Warehouse
 
-# The core and everything it is built from, plus the ad performance snapshot; marts and attribution are other
-# engineers' and are left out so that these tests say something about the core alone.
-CORE_SELECTION = ["--select", "+path:models/core", "+ad_performance_snapshot", "--indirect-selection", "cautious"]
+# The core and everything it is built from, the conversion journeys (attribution's per-customer tables) and the ad
+# performance snapshot; the marts are left out so that these tests say something about the core alone.
+CORE_SELECTION = [
+    "--select",
+    "+path:models/core",
+    "+path:models/attribution",
+    "+ad_performance_snapshot",
+    "--indirect-selection",
+    "cautious",
+]
 
 
 def load_every_source(warehouse: Warehouse, interval_start: datetime | None, interval_end: datetime) -> None:

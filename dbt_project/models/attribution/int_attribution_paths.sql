@@ -1,27 +1,47 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='customer_key',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        indexes=[
+            {'columns': ['journey_id'], 'unique': true},
+            {'columns': ['customer_key']},
+            {'columns': ['touches_stitched_at']},
+        ],
+        pre_hook="{{ delete_customers_merged_away() }}",
+    )
+}}
 {#-
     Every journey as one row with its channel path, the input of the data-driven models (attribution/warehouse.py):
     each conversion's cycle (from int_conversion_touches), and each customer's open journey, the touches after
     their last purchase (or all, for a customer who never bought) that have not converted (yet), within
     conversion_lookback_days before the journey's last touch. Markov needs the open journeys: they are the paths
     that end in "null".
+
+    Incremental per customer (macro customers_with_changed_touches), like int_conversion_touches: a run rebuilds
+    the journeys, converted and open, of the customers whose touches changed since its last run.
 -#}
 with
 
 conversion_touches as (
 
     select * from {{ ref('int_conversion_touches') }}
+    where {{ customers_with_changed_touches() }}
 
 ),
 
 conversions as (
 
     select * from {{ ref('fct_conversions') }}
+    where {{ customers_with_changed_touches() }}
 
 ),
 
 touchpoints as (
 
     select * from {{ ref('fct_touchpoints') }}
+    where {{ customers_with_changed_touches() }}
 
 ),
 
@@ -35,7 +55,8 @@ converted_journeys as (
         max(revenue) as revenue,
         max(converted_at) as ended_at,
         count(*) as touch_count,
-        string_agg(channel, '>' order by touch_position) as channel_path
+        string_agg(channel, '>' order by touch_position) as channel_path,
+        max(touches_stitched_at) as stitched_at
     from conversion_touches
     group by
         conversion_id,
@@ -60,6 +81,7 @@ open_touches as (
         touchpoints.touch_id,
         touchpoints.occurred_at,
         touchpoints.channel,
+        touchpoints.stitched_at,
         max(touchpoints.occurred_at) over (partition by touchpoints.customer_key) as last_touch_at
     from touchpoints
     left join last_purchases
@@ -80,7 +102,8 @@ open_journeys as (
         cast(null as numeric) as revenue,
         max(occurred_at) as ended_at,
         count(*) as touch_count,
-        string_agg(channel, '>' order by occurred_at, touch_id) as channel_path
+        string_agg(channel, '>' order by occurred_at, touch_id) as channel_path,
+        max(stitched_at) as stitched_at
     from open_touches
     where occurred_at >= {{ dbt.dateadd('day', -1 * var('conversion_lookback_days'), 'last_touch_at') }}
     group by customer_key
@@ -105,7 +128,8 @@ final as (
         cast(revenue as numeric) as revenue,
         cast(ended_at as timestamptz) as ended_at,
         cast(touch_count as integer) as touch_count,
-        cast(channel_path as text) as channel_path
+        cast(channel_path as text) as channel_path,
+        cast(max(stitched_at) over (partition by customer_key) as timestamptz) as touches_stitched_at
     from journeys
 
 )

@@ -1,9 +1,26 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='customer_key',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        indexes=[
+            {'columns': ['conversion_id', 'touch_position'], 'unique': true},
+            {'columns': ['customer_key']},
+            {'columns': ['touches_stitched_at']},
+        ],
+        pre_hook="{{ delete_customers_merged_away() }}",
+    )
+}}
 {#-
     Each conversion's journey: the customer's touches that count in a path (core.fct_touchpoints.counts_in_path)
     after the previous purchase (fct_conversions.cycle_started_after) and at or before the conversion, within
     conversion_lookback_days. Whether a channel is paid comes from dim_channels (seed channel_groups). A conversion whose window holds no touch gets one stand-in touch on the direct
     channel (touch_id null, is_stand_in true), GA4's "(direct) / (none)", so that every model credits every
     conversion.
+
+    Incremental per customer (macro customers_with_changed_touches): a run rebuilds the journeys of the customers
+    whose touches changed since its last run (a new touch, a new purchase that cuts a cycle, a merge).
 -#}
 {%- set direct_channel = var('attribution_direct_channel', 'direct') -%}
 
@@ -12,6 +29,7 @@ with
 conversions as (
 
     select * from {{ ref('fct_conversions') }}
+    where {{ customers_with_changed_touches() }}
 
 ),
 
@@ -34,9 +52,11 @@ path_touches as (
         customer_key,
         occurred_at,
         channel,
-        campaign
+        campaign,
+        stitched_at
     from touchpoints
     where counts_in_path
+        and {{ customers_with_changed_touches() }}
 
 ),
 
@@ -47,7 +67,8 @@ cycle_touches as (
         path_touches.touch_id,
         path_touches.occurred_at,
         path_touches.channel,
-        path_touches.campaign
+        path_touches.campaign,
+        path_touches.stitched_at
     from conversions
     inner join path_touches
         on path_touches.customer_key = conversions.customer_key
@@ -76,7 +97,8 @@ journey_touches as (
         coalesce(cycle_touches.occurred_at, conversions.converted_at) as occurred_at,
         coalesce(cycle_touches.channel, '{{ direct_channel }}') as channel,
         cycle_touches.campaign,
-        cycle_touches.touch_id is null as is_stand_in
+        cycle_touches.touch_id is null as is_stand_in,
+        greatest(cycle_touches.stitched_at, conversions.touches_stitched_at) as stitched_at
     from conversions
     left join cycle_touches
         on cycle_touches.conversion_id = conversions.conversion_id
@@ -115,7 +137,8 @@ final as (
         cast(conversion_date as date) as conversion_date,
         cast(conversion_type as text) as conversion_type,
         cast(purchase_seq as integer) as purchase_seq,
-        cast(revenue as numeric) as revenue
+        cast(revenue as numeric) as revenue,
+        cast(max(stitched_at) over (partition by customer_key) as timestamptz) as touches_stitched_at
     from journey_touches_classified
 
 )

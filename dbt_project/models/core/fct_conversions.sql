@@ -1,9 +1,26 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='customer_key',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        indexes=[
+            {'columns': ['conversion_id'], 'unique': true},
+            {'columns': ['customer_key']},
+            {'columns': ['touches_stitched_at']},
+        ],
+        pre_hook="{{ delete_customers_merged_away() }}",
+    )
+}}
 {#-
     The purchases (B2C web-shop orders and B2B won deals), each with its place in the customer's sequence of
     purchases, so that every conversion cycle has its own journey: the cycle of purchase n is the customer's
     counts_in_path touches after purchase n-1 (cycle_started_after) and at or before purchase n, within
-    conversion_lookback_days (the attribution models read it so). Re-built in full each run: stitching can merge
-    customers and so renumber their purchases.
+    conversion_lookback_days (the attribution models read it so).
+
+    Incremental per customer (macro customers_with_changed_touches): a run renumbers all purchases of the customers
+    whose touches changed since its last run, since a merge of customers interleaves their purchases; the rows of a
+    customer merged away are deleted by the pre-hook.
 -#}
 with
 
@@ -23,9 +40,11 @@ purchases as (
         touch_type,
         revenue,
         revenue_amount,
-        revenue_currency
+        revenue_currency,
+        stitched_at
     from touchpoints
     where is_conversion
+        and {{ customers_with_changed_touches() }}
 
 ),
 
@@ -52,7 +71,8 @@ final as (
         cast(revenue_currency as text) as revenue_currency,
         cast(purchase_seq as integer) as purchase_seq,
         cast(purchase_seq = 1 as boolean) as is_first_purchase,
-        cast(previous_purchase_at as timestamptz) as cycle_started_after
+        cast(previous_purchase_at as timestamptz) as cycle_started_after,
+        cast(max(stitched_at) over (partition by customer_key) as timestamptz) as touches_stitched_at
     from sequenced
 
 )
