@@ -29,6 +29,7 @@ COMPARED_TABLES = (
     "core.dim_campaigns",
     "core.int_conversion_touches",
     "core.int_attribution_paths",
+    "core.int_rule_based_credits",
     "intermediate.int_identities_stitched",
     "intermediate.int_touchpoints_unioned",
     "staging.stg_matomo__visits",

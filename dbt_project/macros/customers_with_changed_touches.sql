@@ -7,7 +7,8 @@
     model's newest value are the changes it has not seen.
 
     customers_with_changed_touches(column): a predicate keeping those customers (true on a full build), to put
-    where the model reads fct_touchpoints (its index on customer_key makes that a lookup per customer): the
+    where the model reads fct_touchpoints (its index on customer_key makes that a lookup per customer; written
+    `= any(array(...))`, a plain filter PostgreSQL pushes into views and below windows partitioned by customer): the
     customers the changed touches belong to and the ones they left (previous_customer_key), whose remaining
     touches are rebuilt without them. A merge also makes a customer disappear: delete_customers_merged_away, the
     model's pre-hook, deletes the rows of every key a touch was moved away from.
@@ -18,13 +19,13 @@
 
 {% macro customers_with_changed_touches(column='customer_key') -%}
     {%- if is_incremental() -%}
-    {{ column }} in (
-        select changed.customer_key
+    {{ column }} = any(array(
+        select distinct changed.customer_key
         from {{ ref('fct_touchpoints') }} as touches
         cross join lateral (values (touches.customer_key), (touches.previous_customer_key)) as changed (customer_key)
         where touches.stitched_at > {{ changed_touches_watermark() }}
             and changed.customer_key is not null
-    )
+    ))
     {%- else -%}
     true
     {%- endif -%}

@@ -1,23 +1,19 @@
+{{ config(materialized='view') }}
 {#-
-    Every model's credit for every touch of every conversion's journey: the rule-based models from SQL, the
-    data-driven ones (Markov, Shapley) from the per-path shares attribution/warehouse.py writes after the quality
-    gate (source attribution.data_driven_path_credits). A data-driven share belongs to a channel on a path; it is
-    split equally among that channel's touches in the journey, so campaigns get their part.
+    Every model's credit for every touch of every conversion's journey: the rule-based models from SQL (stored,
+    per customer, in int_rule_based_credits), the data-driven ones (Markov, Shapley) from the per-path shares
+    attribution/warehouse.py writes after the quality gate (source attribution.data_driven_path_credits). A
+    data-driven share belongs to a channel on a path; it is split equally among that channel's touches in the
+    journey, so campaigns get their part.
 
     The data-driven part reads the shares of the last `purchase-path attribute --warehouse` run: before the first
     run it is empty, and a conversion whose path that run did not see has no data-driven credit until the next
-    run (the Airflow task `attribute` runs the models and rebuilds this model and the marts right after).
+    run (the Airflow task `attribute` runs the models and rebuilds the marts right after).
+
+    A view: every data-driven run re-credits every journey, so storing its per-touch credits would rewrite them
+    all each day; read through this view, they cost a join when a mart or an analyst reads them. Filters on
+    customer_key reach both parts (int_rule_based_credits' index; the journeys' indexes on customer_key).
 -#}
-{%- set rule_models = {
-    'first_touch': 'int_first_touch_credits',
-    'last_touch': 'int_last_touch_credits',
-    'last_non_direct': 'int_last_non_direct_credits',
-    'first_paid': 'int_first_paid_credits',
-    'last_paid': 'int_last_paid_credits',
-    'linear': 'int_linear_credits',
-    'time_decay': 'int_time_decay_credits',
-    'position_based': 'int_position_based_credits',
-} -%}
 {%- set path_credits_source = source('attribution', 'data_driven_path_credits') -%}
 {%- set path_credits_exist = execute and adapter.get_relation(
     database=path_credits_source.database,
@@ -60,28 +56,14 @@ path_credits as (
 
 ),
 
-rule_credits as (
-
-    {% for model, relation in rule_models.items() -%}
-    select
-        conversion_id,
-        touch_position,
-        '{{ model }}' as attribution_model,
-        credit
-    from {{ ref(relation) }}
-    {% if not loop.last %}union all
-    {% endif -%}
-    {%- endfor %}
-
-),
-
 channel_touches as (
 
     select
+        customer_key,
         conversion_id,
         touch_position,
         channel,
-        count(*) over (partition by conversion_id, channel) as touches_on_channel
+        count(*) over (partition by customer_key, conversion_id, channel) as touches_on_channel
     from conversion_touches
 
 ),
@@ -89,6 +71,7 @@ channel_touches as (
 data_driven_credits as (
 
     select
+        channel_touches.customer_key,
         channel_touches.conversion_id,
         channel_touches.touch_position,
         path_credits.attribution_model,
@@ -97,26 +80,19 @@ data_driven_credits as (
     inner join path_credits
         on path_credits.channel_path = journeys.channel_path
     inner join channel_touches
-        on channel_touches.conversion_id = journeys.conversion_id
+        on channel_touches.customer_key = journeys.customer_key
+        and channel_touches.conversion_id = journeys.conversion_id
         and channel_touches.channel = path_credits.channel
     where journeys.is_converted
 
 ),
 
-credits as (
-
-    select * from rule_credits
-    union all
-    select * from data_driven_credits
-
-),
-
-final as (
+data_driven_final as (
 
     select
-        cast(credits.conversion_id as text) as conversion_id,
-        cast(credits.touch_position as integer) as touch_position,
-        cast(credits.attribution_model as text) as attribution_model,
+        cast(data_driven_credits.conversion_id as text) as conversion_id,
+        cast(data_driven_credits.touch_position as integer) as touch_position,
+        cast(data_driven_credits.attribution_model as text) as attribution_model,
         cast(conversion_touches.touch_id as text) as touch_id,
         cast(conversion_touches.is_stand_in as boolean) as is_stand_in,
         cast(conversion_touches.occurred_at as timestamptz) as occurred_at,
@@ -125,12 +101,41 @@ final as (
         cast(conversion_touches.customer_key as text) as customer_key,
         cast(conversion_touches.converted_at as timestamptz) as converted_at,
         cast(conversion_touches.conversion_date as date) as conversion_date,
-        cast(credits.credit as double precision) as credit,
-        cast(credits.credit * conversion_touches.revenue as numeric) as credited_revenue
-    from credits
+        cast(data_driven_credits.credit as double precision) as credit,
+        cast(data_driven_credits.credit * conversion_touches.revenue as numeric) as credited_revenue
+    from data_driven_credits
     inner join conversion_touches
-        on conversion_touches.conversion_id = credits.conversion_id
-        and conversion_touches.touch_position = credits.touch_position
+        on conversion_touches.customer_key = data_driven_credits.customer_key
+        and conversion_touches.conversion_id = data_driven_credits.conversion_id
+        and conversion_touches.touch_position = data_driven_credits.touch_position
+
+),
+
+rule_based_final as (
+
+    select
+        conversion_id,
+        touch_position,
+        attribution_model,
+        touch_id,
+        is_stand_in,
+        occurred_at,
+        channel,
+        campaign,
+        customer_key,
+        converted_at,
+        conversion_date,
+        credit,
+        credited_revenue
+    from {{ ref('int_rule_based_credits') }}
+
+),
+
+final as (
+
+    select * from rule_based_final
+    union all
+    select * from data_driven_final
 
 )
 

@@ -1,16 +1,21 @@
 -- Every model's credits add up to 1 per conversion (within rounding), and every rule-based model credits every
 -- conversion. (A data-driven model credits a conversion once the `attribute` task has seen its path.)
+-- A daily run checks the journeys it rebuilt (recent_rows, macros/test_scope.sql); the full build checks all.
+{%- set journeys = recent_rows(ref('int_conversion_touches')) %}
 with
+
+conversion_touches as (
+
+    select * from {{ journeys }}
+
+),
 
 credits as (
 
     select * from {{ ref('fct_attribution_credits') }}
-
-),
-
-conversion_touches as (
-
-    select * from {{ ref('int_conversion_touches') }}
+    {%- if journeys is string %}
+    where customer_key = any(array(select distinct customer_key from conversion_touches))
+    {%- endif %}
 
 ),
 

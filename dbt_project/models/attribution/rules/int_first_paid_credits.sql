@@ -11,9 +11,10 @@ conversion_touches as (
 positioned as (
 
     select
+        customer_key,
         conversion_id,
         touch_position,
-        min(case when is_paid then touch_position end) over (partition by conversion_id) as first_paid_position
+        min(case when is_paid then touch_position end) over (partition by customer_key, conversion_id) as first_paid_position
     from conversion_touches
 
 ),
@@ -21,6 +22,7 @@ positioned as (
 final as (
 
     select
+        customer_key,
         conversion_id,
         touch_position,
         cast(1.0 as double precision) as credit

@@ -10,6 +10,7 @@ conversion_touches as (
 final as (
 
     select
+        customer_key,
         conversion_id,
         touch_position,
         cast(1.0 as double precision) as credit

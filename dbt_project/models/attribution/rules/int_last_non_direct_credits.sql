@@ -11,10 +11,11 @@ conversion_touches as (
 positioned as (
 
     select
+        customer_key,
         conversion_id,
         touch_position,
         touch_count,
-        max(case when not is_direct then touch_position end) over (partition by conversion_id)
+        max(case when not is_direct then touch_position end) over (partition by customer_key, conversion_id)
             as last_non_direct_position
     from conversion_touches
 
@@ -23,6 +24,7 @@ positioned as (
 final as (
 
     select
+        customer_key,
         conversion_id,
         touch_position,
         cast(1.0 as double precision) as credit

@@ -21,6 +21,7 @@ conversion_touches as (
 final as (
 
     select
+        customer_key,
         conversion_id,
         touch_position,
         cast(

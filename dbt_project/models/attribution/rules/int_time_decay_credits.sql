@@ -14,6 +14,7 @@ conversion_touches as (
 weighted as (
 
     select
+        customer_key,
         conversion_id,
         touch_position,
         power(
@@ -27,9 +28,18 @@ weighted as (
 final as (
 
     select
+        customer_key,
         conversion_id,
         touch_position,
-        cast(weight / sum(weight) over (partition by conversion_id) as double precision) as credit
+        -- Summed in touch order: floating-point sums depend on their order, and a fixed one gives the same
+        -- credits to the last digit whichever plan reads the touches.
+        cast(
+            weight / sum(weight) over (
+                partition by customer_key, conversion_id
+                order by touch_position
+                rows between unbounded preceding and unbounded following
+            ) as double precision
+        ) as credit
     from weighted
 
 )
