@@ -7,8 +7,9 @@
     model's newest value are the changes it has not seen.
 
     customers_with_changed_touches(column): a predicate keeping those customers (true on a full build), to put
-    where the model reads fct_touchpoints (its index on customer_key makes that a lookup per customer; written
-    `= any(array(...))`, a plain filter PostgreSQL pushes into views and below windows partitioned by customer): the
+    where the model reads fct_touchpoints (its index on customer_key makes that a lookup per customer; a semi-join,
+    not `= any(array(...))`: a daily run can change 80,000 customers at 200,000 buyers, and an array that long is
+    searched element by element wherever PostgreSQL applies it as a filter, minutes instead of seconds): the
     customers the changed touches belong to and the ones they left (previous_customer_key), whose remaining
     touches are rebuilt without them. A merge also makes a customer disappear: delete_customers_merged_away, the
     model's pre-hook, deletes the rows of every key a touch was moved away from.
@@ -19,13 +20,13 @@
 
 {% macro customers_with_changed_touches(column='customer_key') -%}
     {%- if is_incremental() -%}
-    {{ column }} = any(array(
-        select distinct changed.customer_key
+    {{ column }} in (
+        select changed.customer_key
         from {{ ref('fct_touchpoints') }} as touches
         cross join lateral (values (touches.customer_key), (touches.previous_customer_key)) as changed (customer_key)
         where touches.stitched_at > {{ changed_touches_watermark() }}
             and changed.customer_key is not null
-    ))
+    )
     {%- else -%}
     true
     {%- endif -%}

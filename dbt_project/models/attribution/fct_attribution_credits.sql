@@ -11,8 +11,8 @@
     run (the Airflow task `attribute` runs the models and rebuilds the marts right after).
 
     A view: every data-driven run re-credits every journey, so storing its per-touch credits would rewrite them
-    all each day; read through this view, they cost a join when a mart or an analyst reads them. Filters on
-    customer_key reach both parts (int_rule_based_credits' index; the journeys' indexes on customer_key).
+    all each day; read through this view, they cost a join when a mart or an analyst reads them. A filter on
+    customer_key or touches_stitched_at reaches both parts and their indexes.
 -#}
 {%- set path_credits_source = source('attribution', 'data_driven_path_credits') -%}
 {%- set path_credits_exist = execute and adapter.get_relation(
@@ -102,7 +102,8 @@ data_driven_final as (
         cast(conversion_touches.converted_at as timestamptz) as converted_at,
         cast(conversion_touches.conversion_date as date) as conversion_date,
         cast(data_driven_credits.credit as double precision) as credit,
-        cast(data_driven_credits.credit * conversion_touches.revenue as numeric) as credited_revenue
+        cast(data_driven_credits.credit * conversion_touches.revenue as numeric) as credited_revenue,
+        cast(conversion_touches.touches_stitched_at as timestamptz) as touches_stitched_at
     from data_driven_credits
     inner join conversion_touches
         on conversion_touches.customer_key = data_driven_credits.customer_key
@@ -126,7 +127,8 @@ rule_based_final as (
         converted_at,
         conversion_date,
         credit,
-        credited_revenue
+        credited_revenue,
+        touches_stitched_at
     from {{ ref('int_rule_based_credits') }}
 
 ),

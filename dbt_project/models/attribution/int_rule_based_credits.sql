@@ -17,8 +17,9 @@
     (models/attribution/rules) over int_conversion_touches, with the touch's channel and campaign.
 
     Incremental per customer (macro customers_with_changed_touches), like int_conversion_touches: a run rebuilds
-    the credits of the customers whose journeys it rebuilt. The rule views pass customer_key through and partition
-    their windows by it, so the run's filter on customer_key reaches into each view and reads only those journeys.
+    the credits of the customers whose journeys changed, joining the rule views to those journeys (the views still
+    read every journey: PostgreSQL takes no semi-join into a window's input; they are reads, the writes are the
+    changed customers' rows).
 -#}
 {%- set rule_models = {
     'first_touch': 'int_first_touch_credits',
@@ -51,7 +52,6 @@ rule_credits as (
         '{{ model }}' as attribution_model,
         credit
     from {{ ref(relation) }}
-    where {{ customers_with_changed_touches() }}
     {% if not loop.last %}union all
     {% endif -%}
     {%- endfor %}

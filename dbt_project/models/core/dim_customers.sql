@@ -49,9 +49,10 @@ changed_customers as (
 ),
 {%- endif %}
 
-{#- The inputs, narrowed on an incremental run to the changed customers (an index probe per customer). #}
+{#- The inputs, narrowed on an incremental run to the changed customers (a semi-join: an index probe per customer;
+    not `= any(array(...))`, see macros/customers_with_changed_touches.sql). #}
 {%- set changed -%}
-    {%- if is_incremental() %} where customer_key = any(array(select customer_key from changed_customers)){% endif -%}
+    {%- if is_incremental() %} where customer_key in (select customer_key from changed_customers){% endif -%}
 {%- endset %}
 
 identities as (

@@ -1,21 +1,24 @@
 -- Every model's credits add up to 1 per conversion (within rounding), and every rule-based model credits every
 -- conversion. (A data-driven model credits a conversion once the `attribute` task has seen its path.)
--- A daily run checks the journeys it rebuilt (recent_rows, macros/test_scope.sql); the full build checks all.
-{%- set journeys = recent_rows(ref('int_conversion_touches')) %}
+-- A daily run checks the journeys it rebuilt (their touches_stitched_at within the test scope's bound,
+-- macros/test_scope.sql); the full build checks all.
+{%- set journeys = ref('int_conversion_touches') -%}
+{%- set recent -%}
+    {%- if recent_rows_column(journeys) is not none %}
+    where touches_stitched_at >= {{ recent_rows_bound(journeys, 'touches_stitched_at') }}
+    {%- endif -%}
+{%- endset %}
 with
 
 conversion_touches as (
 
-    select * from {{ journeys }}
+    select * from {{ journeys }}{{ recent }}
 
 ),
 
 credits as (
 
-    select * from {{ ref('fct_attribution_credits') }}
-    {%- if journeys is string %}
-    where customer_key = any(array(select distinct customer_key from conversion_touches))
-    {%- endif %}
+    select * from {{ ref('fct_attribution_credits') }}{{ recent }}
 
 ),
 

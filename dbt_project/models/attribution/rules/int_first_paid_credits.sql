@@ -14,7 +14,7 @@ positioned as (
         customer_key,
         conversion_id,
         touch_position,
-        min(case when is_paid then touch_position end) over (partition by customer_key, conversion_id) as first_paid_position
+        min(case when is_paid then touch_position end) over (partition by conversion_id) as first_paid_position
     from conversion_touches
 
 ),

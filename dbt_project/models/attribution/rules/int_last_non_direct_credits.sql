@@ -15,7 +15,7 @@ positioned as (
         conversion_id,
         touch_position,
         touch_count,
-        max(case when not is_direct then touch_position end) over (partition by customer_key, conversion_id)
+        max(case when not is_direct then touch_position end) over (partition by conversion_id)
             as last_non_direct_position
     from conversion_touches
 

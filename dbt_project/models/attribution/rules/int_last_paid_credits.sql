@@ -16,8 +16,8 @@ positioned as (
         conversion_id,
         touch_position,
         touch_count,
-        max(case when is_paid then touch_position end) over (partition by customer_key, conversion_id) as last_paid_position,
-        max(case when not is_direct then touch_position end) over (partition by customer_key, conversion_id)
+        max(case when is_paid then touch_position end) over (partition by conversion_id) as last_paid_position,
+        max(case when not is_direct then touch_position end) over (partition by conversion_id)
             as last_non_direct_position
     from conversion_touches
 

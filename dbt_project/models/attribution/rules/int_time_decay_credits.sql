@@ -35,7 +35,7 @@ final as (
         -- credits to the last digit whichever plan reads the touches.
         cast(
             weight / sum(weight) over (
-                partition by customer_key, conversion_id
+                partition by conversion_id
                 order by touch_position
                 rows between unbounded preceding and unbounded following
             ) as double precision
