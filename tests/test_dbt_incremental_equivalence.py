@@ -66,6 +66,17 @@ def test_incremental_runs_equal_a_full_refresh(warehouse, world, sources_configu
         incremental = {table: pipeline.table_fingerprint(warehouse, table) for table in COMPARED_TABLES}
         keys_at_end = dict(pipeline.query(warehouse, "select touch_id, customer_key from core.fct_touchpoints"))
 
+        # The next daily run with nothing new re-builds the touches of its lookback window, all unchanged: no
+        # customer counts as changed, so the per-customer models rewrite nothing.
+        per_customer_before = {table: _bookkeeping(warehouse, table) for table in PER_CUSTOMER_TABLES}
+        pipeline.build_core(warehouse)
+        per_customer_after = {table: _bookkeeping(warehouse, table) for table in PER_CUSTOMER_TABLES}
+        restitched = pipeline.query(
+            warehouse,
+            "select count(*) from core.fct_touchpoints where stitched_at > %s",
+            (per_customer_before["core.fct_touchpoints"][1],),
+        )[0][0]
+
         pipeline.build_core(warehouse, full_refresh=True)
         refreshed = {table: pipeline.table_fingerprint(warehouse, table) for table in COMPARED_TABLES}
     finally:
@@ -76,3 +87,21 @@ def test_incremental_runs_equal_a_full_refresh(warehouse, world, sources_configu
     assert moved, "no earlier touch moved to a merged customer: retroactive stitching was not exercised"
     for table in COMPARED_TABLES:
         assert incremental[table] == refreshed[table], f"{table}: incremental build differs from a full refresh"
+    assert restitched == 0, f"a run with nothing new marked {restitched} touches as changed"
+    assert per_customer_after == per_customer_before, "a run with nothing new rewrote per-customer rows"
+
+
+# Models rebuilt per customer, and the column saying when a row was written (fct_touchpoints: stitched_at).
+PER_CUSTOMER_TABLES = {
+    "core.fct_touchpoints": "stitched_at",
+    "core.fct_web_sessions": "touches_stitched_at",
+    "core.fct_conversions": "touches_stitched_at",
+    "core.int_conversion_touches": "touches_stitched_at",
+    "core.int_rule_based_credits": "touches_stitched_at",
+}
+
+
+def _bookkeeping(warehouse, table: str) -> tuple[int, object]:
+    """A table's rows and the newest value of its written-at column."""
+    column = PER_CUSTOMER_TABLES[table]
+    return tuple(pipeline.query(warehouse, f"select count(*), max({column}) from {table}")[0])  # noqa: S608

@@ -214,7 +214,7 @@ enriched as (
 
 ),
 
-final as (
+built as (
 
     select
         cast(enriched.touch_id as text) as touch_id,
@@ -248,22 +248,49 @@ final as (
         cast(enriched.is_conversion as boolean) as is_conversion,
         cast(enriched.revenue_amount as numeric) as revenue_amount,
         cast(enriched.revenue_currency as text) as revenue_currency,
-        cast(enriched.extracted_at as timestamptz) as extracted_at,
+        cast(enriched.extracted_at as timestamptz) as extracted_at
+    from enriched
+
+),
+
+{#- What a touch is, for the models built per customer: every column but the bookkeeping. -#}
+{%- set content_columns = [
+    'customer_key', 'occurred_at', 'touch_date', 'source_system', 'touch_type', 'channel', 'journey_stage',
+    'revenue', 'source_record_id', 'identifier_type', 'identifier_value', 'traffic_source', 'traffic_medium',
+    'campaign', 'referrer_domain', 'click_id_type', 'landing_page', 'engagement_seconds', 'is_bounce',
+    'counts_in_path', 'is_conversion', 'revenue_amount', 'revenue_currency',
+] %}
+
+final as (
+
+    select
+        built.*,
         -- Bookkeeping for the models built per customer (macro customers_with_changed_touches): when this row
-        -- got its customer_key, and the key it had before (moved by the post-hook or re-built under another).
-        cast('{{ run_started_at.isoformat() }}' as timestamptz) as stitched_at,
+        -- got its customer_key or last changed, and the key it had before (moved by the post-hook or re-built
+        -- under another).
         {%- if is_incremental() %}
+        -- A touch re-built exactly as stored (a record re-extracted unchanged, inside the lookback or a
+        -- re-pull) keeps its stitched_at: nothing changed for its customer.
+        cast(case
+            when stored.touch_id is not null
+                and ({% for column in content_columns %}built.{{ column }}{{ ', ' if not loop.last }}{% endfor %})
+                is not distinct from
+                ({% for column in content_columns %}stored.{{ column }}{{ ', ' if not loop.last }}{% endfor %})
+                then stored.stitched_at
+            else cast('{{ run_started_at.isoformat() }}' as timestamptz)
+        end as timestamptz) as stitched_at,
         -- a touch re-built under another customer than the stored row's: the customer it leaves
         cast(case
-            when stored.customer_key is distinct from enriched.customer_key then stored.customer_key
+            when stored.customer_key is distinct from built.customer_key then stored.customer_key
             else stored.previous_customer_key
         end as text) as previous_customer_key
-    from enriched
+    from built
     left join {{ this }} as stored
-        on stored.touch_id = enriched.touch_id
+        on stored.touch_id = built.touch_id
         {%- else %}
+        cast('{{ run_started_at.isoformat() }}' as timestamptz) as stitched_at,
         cast(null as text) as previous_customer_key
-    from enriched
+    from built
         {%- endif %}
 
 )
