@@ -47,6 +47,9 @@ BOOKKEEPING_COLUMNS = (
     "identities_labelled_at",
     "lifecycle_extracted_at",
 )
+# fct_touchpoints keeps the extracted_at of the extract that last changed a touch: a record re-extracted unchanged
+# is not rewritten (a full refresh has its newest extract).
+TABLE_BOOKKEEPING_COLUMNS = {"core.fct_touchpoints": ("extracted_at",)}
 
 
 def table_fingerprint(warehouse: Warehouse, table: str) -> tuple[int, str]:
@@ -62,7 +65,7 @@ def table_fingerprint(warehouse: Warehouse, table: str) -> tuple[int, str]:
                 " order by ordinal_position",
                 (schema, name),
             )
-            if column not in BOOKKEEPING_COLUMNS
+            if column not in BOOKKEEPING_COLUMNS + TABLE_BOOKKEEPING_COLUMNS.get(table, ())
         ]
         listed = ", ".join(f'"{column}"' for column in columns)
         rows = conn.execute(f"select ({listed})::text from {table} order by 1").fetchall()  # noqa: S608 - our names

@@ -19,8 +19,9 @@
     Every interaction of a customer with the brand, from every registered source (int_touchpoints_unioned).
 
     Incremental: a run re-builds only the touches whose source records were extracted within
-    incremental_lookback_days of the newest extract already in the table, and replaces them by touch_id, so
-    re-runs and overlapping loads never duplicate a touch. Identity stitching is retroactive: after each
+    incremental_lookback_days of the newest extract already in the table, and replaces by touch_id those that
+    changed (or are new), so re-runs and overlapping loads never duplicate a touch and unchanged touches are not
+    rewritten. Identity stitching is retroactive: after each
     incremental run the post-hook moves earlier touches whose identifier now belongs to a merged customer to that
     customer's key. After changing columns, rebuild with --full-refresh.
 
@@ -268,17 +269,8 @@ final as (
         -- Bookkeeping for the models built per customer (macro customers_with_changed_touches): when this row
         -- got its customer_key or last changed, and the key it had before (moved by the post-hook or re-built
         -- under another).
+        cast('{{ run_started_at.isoformat() }}' as timestamptz) as stitched_at,
         {%- if is_incremental() %}
-        -- A touch re-built exactly as stored (a record re-extracted unchanged, inside the lookback or a
-        -- re-pull) keeps its stitched_at: nothing changed for its customer.
-        cast(case
-            when stored.touch_id is not null
-                and ({% for column in content_columns %}built.{{ column }}{{ ', ' if not loop.last }}{% endfor %})
-                is not distinct from
-                ({% for column in content_columns %}stored.{{ column }}{{ ', ' if not loop.last }}{% endfor %})
-                then stored.stitched_at
-            else cast('{{ run_started_at.isoformat() }}' as timestamptz)
-        end as timestamptz) as stitched_at,
         -- a touch re-built under another customer than the stored row's: the customer it leaves
         cast(case
             when stored.customer_key is distinct from built.customer_key then stored.customer_key
@@ -287,8 +279,14 @@ final as (
     from built
     left join {{ this }} as stored
         on stored.touch_id = built.touch_id
+    -- A touch re-built exactly as stored (a record re-extracted unchanged, inside the lookback or a re-pull) is
+    -- left as it is, stitched_at and extracted_at included: nothing changed for its customer, and nothing is
+    -- rewritten.
+    where stored.touch_id is null
+        or ({% for column in content_columns %}built.{{ column }}{{ ', ' if not loop.last }}{% endfor %})
+        is distinct from
+        ({% for column in content_columns %}stored.{{ column }}{{ ', ' if not loop.last }}{% endfor %})
         {%- else %}
-        cast('{{ run_started_at.isoformat() }}' as timestamptz) as stitched_at,
         cast(null as text) as previous_customer_key
     from built
         {%- endif %}
