@@ -14,6 +14,23 @@
     touches are rebuilt without them. A merge also makes a customer disappear: delete_customers_merged_away, the
     model's pre-hook, deletes the rows of every key a touch was moved away from.
 -#}
+{#- The config of a model built per customer: delete+insert by customer_key, indexed on its own key (unique), the
+    customer and its watermark column, the merged-away customers deleted first. -#}
+{% macro incremental_per_customer(key_columns) -%}
+    {{ config(
+        materialized='incremental',
+        unique_key='customer_key',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        indexes=[
+            {'columns': key_columns, 'unique': true},
+            {'columns': ['customer_key']},
+            {'columns': ['touches_stitched_at']},
+        ],
+        pre_hook="{{ delete_customers_merged_away() }}",
+    ) }}
+{%- endmacro %}
+
 {% macro changed_touches_watermark() -%}
     (select coalesce(max(touches_stitched_at), cast('-infinity' as timestamptz)) from {{ this }})
 {%- endmacro %}

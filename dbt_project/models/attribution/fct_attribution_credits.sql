@@ -89,26 +89,7 @@ data_driven_credits as (
 
 data_driven_final as (
 
-    select
-        cast(data_driven_credits.conversion_id as text) as conversion_id,
-        cast(data_driven_credits.touch_position as integer) as touch_position,
-        cast(data_driven_credits.attribution_model as text) as attribution_model,
-        cast(conversion_touches.touch_id as text) as touch_id,
-        cast(conversion_touches.is_stand_in as boolean) as is_stand_in,
-        cast(conversion_touches.occurred_at as timestamptz) as occurred_at,
-        cast(conversion_touches.channel as text) as channel,
-        cast(conversion_touches.campaign as text) as campaign,
-        cast(conversion_touches.customer_key as text) as customer_key,
-        cast(conversion_touches.converted_at as timestamptz) as converted_at,
-        cast(conversion_touches.conversion_date as date) as conversion_date,
-        cast(data_driven_credits.credit as double precision) as credit,
-        cast(data_driven_credits.credit * conversion_touches.revenue as numeric) as credited_revenue,
-        cast(conversion_touches.touches_stitched_at as timestamptz) as touches_stitched_at
-    from data_driven_credits
-    inner join conversion_touches
-        on conversion_touches.customer_key = data_driven_credits.customer_key
-        and conversion_touches.conversion_id = data_driven_credits.conversion_id
-        and conversion_touches.touch_position = data_driven_credits.touch_position
+    {{ credited_touches('data_driven_credits') }}
 
 ),
 

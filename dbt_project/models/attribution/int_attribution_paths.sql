@@ -1,17 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='customer_key',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-        indexes=[
-            {'columns': ['journey_id'], 'unique': true},
-            {'columns': ['customer_key']},
-            {'columns': ['touches_stitched_at']},
-        ],
-        pre_hook="{{ delete_customers_merged_away() }}",
-    )
-}}
+{{ incremental_per_customer(['journey_id']) }}
 {#-
     Every journey as one row with its channel path, the input of the data-driven models (attribution/warehouse.py):
     each conversion's cycle (from int_conversion_touches), and each customer's open journey, the touches after

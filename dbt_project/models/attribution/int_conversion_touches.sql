@@ -1,17 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='customer_key',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-        indexes=[
-            {'columns': ['conversion_id', 'touch_position'], 'unique': true},
-            {'columns': ['customer_key']},
-            {'columns': ['touches_stitched_at']},
-        ],
-        pre_hook="{{ delete_customers_merged_away() }}",
-    )
-}}
+{{ incremental_per_customer(['conversion_id', 'touch_position']) }}
 {#-
     Each conversion's journey: the customer's touches that count in a path (core.fct_touchpoints.counts_in_path)
     after the previous purchase (fct_conversions.cycle_started_after) and at or before the conversion, within

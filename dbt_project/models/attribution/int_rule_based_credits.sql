@@ -1,17 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='customer_key',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-        indexes=[
-            {'columns': ['conversion_id', 'touch_position', 'attribution_model'], 'unique': true},
-            {'columns': ['customer_key']},
-            {'columns': ['touches_stitched_at']},
-        ],
-        pre_hook="{{ delete_customers_merged_away() }}",
-    )
-}}
+{{ incremental_per_customer(['conversion_id', 'touch_position', 'attribution_model']) }}
 {#-
     Every rule-based model's credit for every touch of every conversion's journey, stored: the eight rule views
     (models/attribution/rules) over int_conversion_touches, with the touch's channel and campaign.
@@ -60,26 +47,7 @@ rule_credits as (
 
 final as (
 
-    select
-        cast(rule_credits.conversion_id as text) as conversion_id,
-        cast(rule_credits.touch_position as integer) as touch_position,
-        cast(rule_credits.attribution_model as text) as attribution_model,
-        cast(conversion_touches.touch_id as text) as touch_id,
-        cast(conversion_touches.is_stand_in as boolean) as is_stand_in,
-        cast(conversion_touches.occurred_at as timestamptz) as occurred_at,
-        cast(conversion_touches.channel as text) as channel,
-        cast(conversion_touches.campaign as text) as campaign,
-        cast(conversion_touches.customer_key as text) as customer_key,
-        cast(conversion_touches.converted_at as timestamptz) as converted_at,
-        cast(conversion_touches.conversion_date as date) as conversion_date,
-        cast(rule_credits.credit as double precision) as credit,
-        cast(rule_credits.credit * conversion_touches.revenue as numeric) as credited_revenue,
-        cast(conversion_touches.touches_stitched_at as timestamptz) as touches_stitched_at
-    from rule_credits
-    inner join conversion_touches
-        on conversion_touches.customer_key = rule_credits.customer_key
-        and conversion_touches.conversion_id = rule_credits.conversion_id
-        and conversion_touches.touch_position = rule_credits.touch_position
+    {{ credited_touches('rule_credits') }}
 
 )
 

@@ -1,17 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='customer_key',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-        indexes=[
-            {'columns': ['conversion_id'], 'unique': true},
-            {'columns': ['customer_key']},
-            {'columns': ['touches_stitched_at']},
-        ],
-        pre_hook="{{ delete_customers_merged_away() }}",
-    )
-}}
+{{ incremental_per_customer(['conversion_id']) }}
 {#-
     The purchases (B2C web-shop orders and B2B won deals), each with its place in the customer's sequence of
     purchases, so that every conversion cycle has its own journey: the cycle of purchase n is the customer's

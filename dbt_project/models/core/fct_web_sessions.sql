@@ -1,17 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='customer_key',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-        indexes=[
-            {'columns': ['session_id'], 'unique': true},
-            {'columns': ['customer_key']},
-            {'columns': ['touches_stitched_at']},
-        ],
-        pre_hook="{{ delete_customers_merged_away() }}",
-    )
-}}
+{{ incremental_per_customer(['session_id']) }}
 {#-
     A customer's web sessions across devices and analytics tools. The web analytics report visits per device and
     cookie; once stitched, one customer's visits that follow one another within session_timeout_minutes (from the
