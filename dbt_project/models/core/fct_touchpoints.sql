@@ -254,7 +254,7 @@ built as (
 
 ),
 
-{#- What a touch is, for the models built per customer: every column but the bookkeeping. -#}
+{#- What a touch is, for the models built per customer: every column but extracted_at and the bookkeeping. -#}
 {%- set content_columns = [
     'customer_key', 'occurred_at', 'touch_date', 'source_system', 'touch_type', 'channel', 'journey_stage',
     'revenue', 'source_record_id', 'identifier_type', 'identifier_value', 'traffic_source', 'traffic_medium',
