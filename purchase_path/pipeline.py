@@ -57,11 +57,13 @@ def attribute(run_label: str) -> dict:
     credits and intervals. Returns the run's summary (small: fit for XCom).
     """
     from attribution.warehouse import run_on_warehouse
-    from purchase_path.transform import run_dbt
+    from purchase_path.transform import PRODUCTION_BUILD_FLAGS, run_dbt
 
     target = warehouse.resolve()
     summary = run_on_warehouse(target, run_label=run_label)
-    run_dbt(["build", "--select", "fct_attribution_credits+", "mart_attribution_intervals"], target)
+    run_dbt(
+        ["build", "--select", "fct_attribution_credits+", "mart_attribution_intervals", *PRODUCTION_BUILD_FLAGS], target
+    )
     return summary.as_dict()
 
 
