@@ -21,9 +21,9 @@
     Incremental: a run re-builds only the touches whose source records were extracted within
     incremental_lookback_days of the newest extract already in the table, and replaces by touch_id those that
     changed (or are new), so re-runs and overlapping loads never duplicate a touch and unchanged touches are not
-    rewritten. Identity stitching is retroactive: after each
-    incremental run the post-hook moves earlier touches whose identifier now belongs to a merged customer to that
-    customer's key. After changing columns, rebuild with --full-refresh.
+    rewritten. Identity stitching is retroactive: after each incremental run the post-hook moves earlier touches
+    whose identifier now belongs to a merged customer to that customer's key. After changing columns, rebuild
+    with --full-refresh.
 
     Channel: the source's own channel when it states one, else the first matching rule of the seed
     channel_rules (by rule_order; patterns are case-insensitive regular expressions). Rules are evaluated once per
