@@ -30,6 +30,7 @@ COMPARED_TABLES = (
     "core.int_conversion_touches",
     "core.int_attribution_paths",
     "core.int_rule_based_credits",
+    "marts.mart_journeys",
     "intermediate.int_identities_stitched",
     "intermediate.int_touchpoints_unioned",
     "staging.stg_matomo__visits",
@@ -63,13 +64,18 @@ def test_incremental_runs_equal_a_full_refresh(warehouse, world, sources_configu
         sandbox.set_clock(end)
         pipeline.load_every_source(warehouse, middle, end)
         pipeline.build_core(warehouse)
-        incremental = {table: pipeline.table_fingerprint(warehouse, table) for table in COMPARED_TABLES}
         keys_at_end = dict(pipeline.query(warehouse, "select touch_id, customer_key from core.fct_touchpoints"))
 
-        # The next daily run with nothing new re-builds the touches of its lookback window, all unchanged: no
-        # customer counts as changed, so the per-customer models rewrite nothing.
+        # The next daily run re-pulls what is unchanged (the same interval again: Mailchimp's 14-day lookback
+        # re-pulls every recent campaign's activity) and re-builds the touches of its lookback window, all
+        # unchanged: no customer counts as changed, so the per-customer models rewrite nothing, and Mailchimp's
+        # staging does not even re-read the activity records it already holds.
         per_customer_before = {table: _bookkeeping(warehouse, table) for table in PER_CUSTOMER_TABLES}
+        activity_extracts = _newest_activity_extracts(warehouse)
+        pipeline.load_every_source(warehouse, middle, end)
         pipeline.build_core(warehouse)
+        activity_extracts_after = _newest_activity_extracts(warehouse)
+        incremental = {table: pipeline.table_fingerprint(warehouse, table) for table in COMPARED_TABLES}
         per_customer_after = {table: _bookkeeping(warehouse, table) for table in PER_CUSTOMER_TABLES}
         restitched = pipeline.query(
             warehouse,
@@ -89,6 +95,19 @@ def test_incremental_runs_equal_a_full_refresh(warehouse, world, sources_configu
         assert incremental[table] == refreshed[table], f"{table}: incremental build differs from a full refresh"
     assert restitched == 0, f"a run with nothing new marked {restitched} touches as changed"
     assert per_customer_after == per_customer_before, "a run with nothing new rewrote per-customer rows"
+    assert activity_extracts_after[0] > activity_extracts[0], "the re-pull loaded no Mailchimp activity again"
+    assert activity_extracts_after[1] == activity_extracts[1], "unchanged Mailchimp activity was re-processed"
+
+
+def _newest_activity_extracts(warehouse) -> tuple[object, object]:
+    """The newest extract of Mailchimp's raw activity, and of the activity staging built from."""
+    return tuple(
+        pipeline.query(
+            warehouse,
+            "select (select max(extracted_at) from raw.mailchimp__email_activity),"
+            " (select max(extracted_at) from staging.stg_mailchimp__email_activity)",
+        )[0]
+    )
 
 
 # Models rebuilt per customer, and the column saying when a row was written (fct_touchpoints: stitched_at).
@@ -98,6 +117,7 @@ PER_CUSTOMER_TABLES = {
     "core.fct_conversions": "touches_stitched_at",
     "core.int_conversion_touches": "touches_stitched_at",
     "core.int_rule_based_credits": "touches_stitched_at",
+    "marts.mart_journeys": "touches_stitched_at",
 }
 
 

@@ -43,3 +43,32 @@
         indexes=[{'columns': [key], 'unique': unique}, {'columns': ['extracted_at']}],
     ) }}
 {%- endmacro %}
+
+{#-
+    For a model built from a raw stream that re-pulls records unchanged (Mailchimp's activity: every campaign of
+    the last 14 days, every day): a predicate keeping the raw records whose payload differs from the one the model
+    last built their rows from, true on a full build. A record re-pulled as it was is left alone, its rows and
+    their extracted_at included, so the models downstream see only what changed (at 200,000 buyers, about 118,000
+    of a day's 136,000 touches were such re-pulls). The model stores record_hash(...) as column record_hash on
+    each of its rows, keyed by key_column (indexed: a lookup per record). A record that yields no rows (no
+    activity) is never "as stored": it is re-read and again yields none.
+
+    source: the raw table's alias in the model; key_column: the model's column holding the raw natural_key.
+-#}
+{% macro record_changed(source, key_column) -%}
+    {%- if is_incremental() -%}
+    not exists (
+        select 1
+        from {{ this }} as stored
+        where stored.{{ key_column }} = {{ source }}.natural_key
+            and stored.record_hash = {{ record_hash(source) }}
+    )
+    {%- else -%}
+    true
+    {%- endif -%}
+{%- endmacro %}
+
+{#- What identifies a raw record's content: the MD5 of its payload as jsonb prints it (keys in a fixed order). -#}
+{% macro record_hash(source) -%}
+    md5(cast({{ source }}.payload as text))
+{%- endmacro %}

@@ -3,8 +3,9 @@ with
 
 source as (
 
-    select * from {{ source('mailchimp', 'mailchimp__email_activity') }}
+    select * from {{ source('mailchimp', 'mailchimp__email_activity') }} as raw_record
     where {{ extracted_since_last_run('extracted_at') }}
+        and {{ record_changed('raw_record', 'recipient_key') }}
 
 ),
 
@@ -17,7 +18,8 @@ final as (
         source.payload ->> 'email_id' as email_id,
         {{ hash_email("source.payload ->> 'email_address'") }} as email_hash,
         jsonb_array_length(coalesce(source.payload -> 'activity', '[]'::jsonb)) as actions,
-        cast(source.extracted_at as timestamptz) as extracted_at
+        cast(source.extracted_at as timestamptz) as extracted_at,
+        {{ record_hash('source') }} as record_hash
     from source
 
 )

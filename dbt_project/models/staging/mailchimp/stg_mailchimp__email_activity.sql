@@ -3,8 +3,9 @@ with
 
 source as (
 
-    select * from {{ source('mailchimp', 'mailchimp__email_activity') }}
+    select * from {{ source('mailchimp', 'mailchimp__email_activity') }} as raw_record
     where {{ extracted_since_last_run('extracted_at') }}
+        and {{ record_changed('raw_record', 'recipient_key') }}
 
 ),
 
@@ -19,7 +20,8 @@ actions as (
         nullif(activity.item ->> 'type', '') as bounce_type,
         cast(activity.item ->> 'timestamp' as timestamptz) as occurred_at,
         nullif(activity.item ->> 'url', '') as click_url,
-        cast(source.extracted_at as timestamptz) as extracted_at
+        cast(source.extracted_at as timestamptz) as extracted_at,
+        {{ record_hash('source') }} as record_hash
     from source
     cross join lateral jsonb_array_elements(coalesce(source.payload -> 'activity', '[]'::jsonb)) as activity (item)
 
@@ -67,7 +69,8 @@ final as (
         utm_campaign,
         url_mc_cid,
         url_mc_eid,
-        extracted_at
+        extracted_at,
+        record_hash
     from deduplicated
 
 )
