@@ -1,21 +1,27 @@
+{{ incremental_per_customer(['conversion_id']) }}
 {#-
     Every conversion's journey as one row: the channels in the order the buyer met them, how many touches and days
     it took, where it started and what closed it. The journey is the one attribution credits
     (int_conversion_touches): the customer's counts_in_path touches after the previous purchase and at or before
     this one, within conversion_lookback_days, so a repeat purchase has its own journey. A conversion without any
     touch in its window keeps its row: zero touches, the path `direct` (GA4's "(direct) / (none)").
+
+    Incremental per customer (macro customers_with_changed_touches), like int_conversion_touches that it reads: a
+    run rebuilds the journeys of the customers whose touches changed since its last run.
 -#}
 with
 
 conversion_touches as (
 
     select * from {{ ref('int_conversion_touches') }}
+    where {{ customers_with_changed_touches() }}
 
 ),
 
 touchpoints as (
 
     select * from {{ ref('fct_touchpoints') }}
+    where {{ customers_with_changed_touches() }}
 
 ),
 
@@ -45,7 +51,8 @@ journeys as (
         count(touch_id) as touches_before_purchase,
         count(distinct channel) filter (where not is_stand_in) as distinct_channels,
         min(occurred_at) filter (where not is_stand_in) as first_touch_at,
-        min(occurred_at) filter (where touch_position = touch_count and not is_stand_in) as last_touch_at
+        min(occurred_at) filter (where touch_position = touch_count and not is_stand_in) as last_touch_at,
+        max(touches_stitched_at) as touches_stitched_at
     from journey_touches
     group by conversion_id
 
@@ -99,7 +106,8 @@ final as (
         cast(first_touches.first_channel as text) as first_channel,
         cast(first_touches.first_campaign as text) as first_campaign,
         cast(last_touches.last_channel as text) as last_channel,
-        cast(last_touches.last_campaign as text) as last_campaign
+        cast(last_touches.last_campaign as text) as last_campaign,
+        cast(journeys.touches_stitched_at as timestamptz) as touches_stitched_at
     from journeys
     inner join first_touches
         on first_touches.conversion_id = journeys.conversion_id
