@@ -31,6 +31,7 @@ COMPARED_TABLES = (
     "core.int_attribution_paths",
     "core.int_rule_based_credits",
     "marts.mart_journeys",
+    "intermediate.int_customer_stages_reached",
     "intermediate.int_identities_stitched",
     "intermediate.int_touchpoints_unioned",
     "staging.stg_matomo__visits",
@@ -118,6 +119,7 @@ PER_CUSTOMER_TABLES = {
     "core.int_conversion_touches": "touches_stitched_at",
     "core.int_rule_based_credits": "touches_stitched_at",
     "marts.mart_journeys": "touches_stitched_at",
+    "intermediate.int_customer_stages_reached": "touches_stitched_at",
 }
 
 

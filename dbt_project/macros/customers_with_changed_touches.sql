@@ -22,11 +22,9 @@
         unique_key='customer_key',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
-        indexes=[
-            {'columns': key_columns, 'unique': true},
-            {'columns': ['customer_key']},
-            {'columns': ['touches_stitched_at']},
-        ],
+        indexes=[{'columns': key_columns, 'unique': true}]
+            + ([] if key_columns == ['customer_key'] else [{'columns': ['customer_key']}])
+            + [{'columns': ['touches_stitched_at']}],
         pre_hook="{{ delete_customers_merged_away() }}",
     ) }}
 {%- endmacro %}

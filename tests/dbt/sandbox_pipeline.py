@@ -13,14 +13,15 @@ from connectors.registry import SOURCES, ensure_raw_tables, extract
 from purchase_path.transform import run_dbt
 from purchase_path.warehouse import Warehouse
 
-# The core and everything it is built from, the conversion journeys (attribution's per-customer tables, and the
-# mart built per customer from them) and the ad performance snapshot; the marts rebuilt whole are left out so that
-# these tests say something about the core alone.
+# The core and everything it is built from, the conversion journeys (attribution's per-customer tables), the
+# models of the marts' folder built per customer, and the ad performance snapshot; the marts rebuilt whole are left
+# out so that these tests say something about the core alone.
 CORE_SELECTION = [
     "--select",
     "+path:models/core",
     "+path:models/attribution",
     "+mart_journeys",
+    "+int_customer_stages_reached",
     "+ad_performance_snapshot",
     "--indirect-selection",
     "cautious",

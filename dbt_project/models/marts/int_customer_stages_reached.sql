@@ -1,4 +1,5 @@
 {{ config(schema='intermediate') }}
+{{ incremental_per_customer(['customer_key']) }}
 {#-
     When each customer first reached each journey stage, the funnel's stage logic in one place:
 
@@ -12,30 +13,59 @@
       answer, a referral that brought a new contact, the CRM stage evangelist).
 
     Retention and advocacy count only after a purchase: before it, an account page or a kind word is not loyalty.
+
+    Incremental per customer (macro customers_with_changed_touches): a run rebuilds the customers whose touches
+    (and so purchases and first touch) changed since its last run, and every customer with an advocacy signal or
+    a stored advocacy stage: int_advocacy_signals is rebuilt whole and says nothing of when a signal appeared (a
+    referral or a CRM stage need not come with a touch of the advocate), and advocates are few (about 4,000 of
+    330,000 customers at 200,000 buyers).
 -#}
 with
 
+{%- if is_incremental() %}
+
+changed_customers as (
+
+    select customer_key from {{ ref('dim_customers') }}
+    where {{ customers_with_changed_touches() }}
+    union
+    select customer_key from {{ ref('int_advocacy_signals') }}
+    where is_advocacy
+    union
+    select customer_key from {{ this }}
+    where advocacy_at is not null
+
+),
+{%- endif %}
+
+{#- The inputs, narrowed on an incremental run to the changed customers (a semi-join: an index probe each). #}
+{%- set changed -%}
+    {%- if is_incremental() %}
+    where customer_key in (select customer_key from changed_customers)
+    {%- endif %}
+{%- endset %}
+
 customers as (
 
-    select * from {{ ref('dim_customers') }}
+    select * from {{ ref('dim_customers') }}{{ changed }}
 
 ),
 
 touchpoints as (
 
-    select * from {{ ref('fct_touchpoints') }}
+    select * from {{ ref('fct_touchpoints') }}{{ changed }}
 
 ),
 
 conversions as (
 
-    select * from {{ ref('fct_conversions') }}
+    select * from {{ ref('fct_conversions') }}{{ changed }}
 
 ),
 
 advocacy_signals as (
 
-    select * from {{ ref('int_advocacy_signals') }}
+    select * from {{ ref('int_advocacy_signals') }}{{ changed }}
 
 ),
 
@@ -94,7 +124,8 @@ final as (
         cast(purchases.first_purchase_at as timestamptz) as purchase_at,
         cast(least(stage_touches.first_retention_touch_at, purchases.second_purchase_at) as timestamptz)
             as retention_at,
-        cast(advocacy.first_advocacy_at as timestamptz) as advocacy_at
+        cast(advocacy.first_advocacy_at as timestamptz) as advocacy_at,
+        cast(customers.touches_stitched_at as timestamptz) as touches_stitched_at
     from customers
     left join stage_touches
         on stage_touches.customer_key = customers.customer_key
