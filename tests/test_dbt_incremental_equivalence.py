@@ -32,6 +32,7 @@ COMPARED_TABLES = (
     "core.int_rule_based_credits",
     "marts.mart_journeys",
     "intermediate.int_customer_stages_reached",
+    "intermediate.int_identity_graph_edges",
     "intermediate.int_identities_stitched",
     "intermediate.int_touchpoints_unioned",
     "staging.stg_matomo__visits",

@@ -49,6 +49,7 @@ BOOKKEEPING_COLUMNS = (
     "labelled_at",
     "identities_labelled_at",
     "lifecycle_extracted_at",
+    "written_at",
 )
 # These keep the extracted_at of the extract that last changed a row: a record re-extracted unchanged is not
 # rewritten (a full refresh has its newest extract). Mailchimp's staging skips records re-pulled as they were

@@ -23,9 +23,10 @@
     one identifier seen only on touches (identifiers no link mentions are their own customers).
 
     Incremental, so that the daily run costs what the new links touch, not the whole graph (issue 5). A run finds
-    the *changed* nodes by comparing the edges with the stored result: nodes the table does not hold as linked
-    yet, nodes whose link rules or first link changed, and both ends of every edge whose ends carry different
-    stored labels (a new link between two customers). The components stored for those nodes, plus the nodes, are
+    the *changed* nodes through the edges written since its last run (int_identity_graph_edges writes only new
+    edges and edges whose first observation changed, stamped written_at): both ends of each. Only such an edge
+    can add a node, change a node's link rules or first link, or join two stored components (every older edge
+    was inside one component when the model last ran). The components stored for those nodes, plus the nodes, are
     the scope: every edge of the graph that touches the scope lies inside it (components are closed), so label
     propagation over the scope's edges alone gives exactly the components a full build gives, and the rows of the
     scope replace their stored rows. Identifiers seen only on touches are taken from the touches fct_touchpoints
@@ -51,54 +52,34 @@ touchpoints as (
 
 ),
 
--- Every node of the graph, with how and since when it is linked: one pass over the edges, needed in full
--- either way (a new edge can change the link rules of a node whose component it does not change).
-link_rules as (
-
-    select
-        node,
-        string_agg(distinct link_rule, ',' order by link_rule) as link_rules,
-        min(observed_at) as first_linked_at
-    from (
-        select node_a as node, link_rule, observed_at from edges
-        union all
-        select node_b as node, link_rule, observed_at from edges
-    ) as incident
-    group by node
-
-),
 {%- if is_incremental() %}
 
 stored as (
 
     select
         identifier_type || ':' || identifier_value as node,
-        customer_label as label,
-        link_rules,
-        first_linked_at
+        customer_label as label
     from {{ this }}
     where link_rules <> 'seen_only_on_touches'
 
 ),
 
+{#- The edges written after this model's last run, as a literal bound (an index range on written_at; a subquery
+    would be guessed to pass a third of the table). Edges written by the run that last wrote this model carry its
+    start, as its rows do, so `>` leaves them out. -#}
+{%- set last_labelled = "(select max(labelled_at) from " ~ this ~ ")" %}
+{%- if execute and model.resource_type != 'unit_test' %}  {#- a unit test's `this` is a fixture, not a table #}
+    {%- set value = run_query('select cast(max(labelled_at) as text) from ' ~ this).columns[0].values()[0] %}
+    {%- set last_labelled = "cast('" ~ (value or "-infinity") ~ "' as timestamptz)" %}
+{%- endif %}
+
 changed_nodes as (
 
-    select link_rules.node
-    from link_rules
-    left join stored
-        on stored.node = link_rules.node
-    where stored.node is null
-        or stored.link_rules is distinct from link_rules.link_rules
-        or stored.first_linked_at is distinct from link_rules.first_linked_at
-    union
-    select unnest(array[edges.node_a, edges.node_b]) as node
-    from edges
-    left join stored as stored_a
-        on stored_a.node = edges.node_a
-    left join stored as stored_b
-        on stored_b.node = edges.node_b
-    where stored_a.label is distinct from stored_b.label
-        or stored_a.label is null
+    -- Both ends of every edge new or changed since the last run: the only edges that can join two stored
+    -- components, add a node, or change a node's link rules or first link.
+    select unnest(array[changed.node_a, changed.node_b]) as node
+    from {{ ref('int_identity_graph_edges') }} as changed
+    where changed.written_at > {{ last_labelled }}
 
 ),
 
@@ -134,6 +115,22 @@ scope_edges as (
 
 ),
 {%- endif %}
+
+-- Every node of the scope, with how and since when it is linked (all its edges are in the scope).
+link_rules as (
+
+    select
+        node,
+        string_agg(distinct link_rule, ',' order by link_rule) as link_rules,
+        min(observed_at) as first_linked_at
+    from (
+        select node_a as node, link_rule, observed_at from scope_edges
+        union all
+        select node_b as node, link_rule, observed_at from scope_edges
+    ) as incident
+    group by node
+
+),
 
 neighbours as (
 
@@ -252,9 +249,14 @@ touch_only_identifiers as (
     from touch_identifiers
     where not exists (
         select 1
-        from link_rules
-        where link_rules.node = touch_identifiers.identifier_type || ':' || touch_identifiers.identifier_value
+        from {{ ref('int_identity_graph_edges') }} as edges
+        where edges.node_a = touch_identifiers.identifier_type || ':' || touch_identifiers.identifier_value
     )
+        and not exists (
+            select 1
+            from {{ ref('int_identity_graph_edges') }} as edges
+            where edges.node_b = touch_identifiers.identifier_type || ':' || touch_identifiers.identifier_value
+        )
 
 ),
 

@@ -1,7 +1,14 @@
 {{
     config(
-        materialized='table',
-        indexes=[{'columns': ['node_a']}, {'columns': ['node_b']}],
+        materialized='incremental',
+        unique_key=['node_a', 'node_b', 'link_rule'],
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        indexes=[
+            {'columns': ['node_a', 'node_b', 'link_rule'], 'unique': true},
+            {'columns': ['node_b']},
+            {'columns': ['written_at']},
+        ],
     )
 }}
 {#-
@@ -10,9 +17,14 @@
     once per link rule, its endpoints in sorted order (node_a < node_b), observed_at its first observation. Links
     of an identifier to itself and links with a missing end are dropped: they join nothing.
 
-    A table, built once per run: the identity links are parsed from the raw JSON once, and label propagation
+    Built once per run: the identity links are parsed from the raw JSON once, and label propagation
     (int_identities_stitched), its incremental scope search and the data tests read the table instead of
     re-parsing every source's links each time (issue 5). The indexes serve the scope search's lookups by node.
+
+    Incremental: a run computes every edge but writes only those that are new or whose observed_at changed,
+    stamped with the run's start (written_at), so int_identities_stitched finds what changed in the graph by an
+    index range on written_at instead of comparing every edge with its stored result. A link a source no longer
+    shows stays until the full build (--full-refresh), as in int_identities_stitched (docs/warehouse.md).
 -#}
 with
 
@@ -37,7 +49,7 @@ nodes_named as (
 
 ),
 
-final as (
+edges as (
 
     select
         least(node_1, node_2) as node_a,
@@ -50,6 +62,29 @@ final as (
         least(node_1, node_2),
         greatest(node_1, node_2),
         link_rule
+
+),
+
+final as (
+
+    select
+        cast(edges.node_a as text) as node_a,
+        cast(edges.node_b as text) as node_b,
+        cast(edges.link_rule as text) as link_rule,
+        cast(edges.observed_at as timestamptz) as observed_at,
+        -- bookkeeping: the run that wrote this edge (new, or its first observation changed)
+        cast('{{ run_started_at.isoformat() }}' as timestamptz) as written_at
+    from edges
+    {%- if is_incremental() %}
+    where not exists (
+        select 1
+        from {{ this }} as stored
+        where stored.node_a = edges.node_a
+            and stored.node_b = edges.node_b
+            and stored.link_rule = edges.link_rule
+            and stored.observed_at is not distinct from edges.observed_at
+    )
+    {%- endif %}
 
 )
 
