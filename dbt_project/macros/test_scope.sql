@@ -8,7 +8,10 @@
     - A model opts in explicitly with `config: {meta: {recent_rows_column: extracted_at}}` in its yml: a column
       that is new on every row a run writes (`extracted_at` where rows are rebuilt per source record;
       `stitched_at` in fct_touchpoints, whose post-hook also moves old touches; `touches_stitched_at` in models
-      rebuilt per customer). Recent rows are those within `incremental_lookback_days` of the model's newest value.
+      rebuilt per customer). Recent rows are those within `incremental_lookback_days` of the model's newest
+      `extracted_at`; for a column stamped by the run that wrote the row (run_stamped_columns) they are the rows
+      of its newest stamp, what the latest run that changed the model wrote (a lookback of days would make the
+      daily run after a full build re-test every row that build stamped hours earlier).
       The column must be indexed (the bound and the filter are then index reads; without an index a scoped test
       scans the table twice, not once). `tests/test_dbt_test_scope.py` holds every incremental model to declaring
       one, or `all_rows` when a run may rewrite any row (then its tests read every row).
@@ -49,11 +52,13 @@
 {%- endmacro %}
 
 
-{#- The oldest value of `column` a recent row has: incremental_lookback_days before the newest, read when the test
-    runs and written into the test as a literal, so that PostgreSQL sees how few rows pass (an index range scan, and
-    for keys an index lookup per recent key) instead of guessing a third of the table for a subquery. -#}
+{#- The oldest value of `column` a recent row has (incremental_lookback_days before the newest; for a run stamp,
+    the newest), read when the test runs and written into the test as a literal, so that PostgreSQL sees how few
+    rows pass (an index range scan, and for keys an index lookup per recent key) instead of guessing a third of the
+    table for a subquery. -#}
 {% macro recent_rows_bound(relation, column) -%}
-    {%- set bound = dbt.dateadd('day', -1 * (var('incremental_lookback_days') | int), 'max(' ~ column ~ ')') | trim -%}
+    {%- set days = 0 if column in run_stamped_columns() else var('incremental_lookback_days') | int -%}
+    {%- set bound = dbt.dateadd('day', -1 * days, 'max(' ~ column ~ ')') | trim -%}
     {%- if adapter.get_relation(relation.database, relation.schema, relation.identifier) is none -%}
         {%- do return('(select ' ~ bound ~ ' from ' ~ relation ~ ')') -%}  {#- not built yet: `dbt compile` #}
     {%- endif -%}
@@ -89,4 +94,11 @@
         {%- do return(test.kwargs.columns) -%}
     {%- endif -%}
     {%- do return(none) -%}
+{%- endmacro %}
+
+
+{#- The bookkeeping columns a model fills with the start of the run that writes the row (or, touches_stitched_at,
+    with the newest such stamp of the customer's touches): a run's rows share its stamp. -#}
+{% macro run_stamped_columns() -%}
+    {%- do return(['stitched_at', 'touches_stitched_at', 'labelled_at', 'written_at']) -%}
 {%- endmacro %}
