@@ -1,22 +1,21 @@
 {{ incremental_per_customer(['conversion_id', 'touch_position', 'attribution_model']) }}
 {#-
-    Every rule-based model's credit for every touch of every conversion's journey, stored: the eight rule views
-    (models/attribution/rules) over int_conversion_touches, with the touch's channel and campaign.
+    Every rule-based model's credit for every touch of every conversion's journey, stored: the eight rules
+    (macros/attribution_rules.sql; each also a view in models/attribution/rules) over int_conversion_touches,
+    with the touch's channel and campaign.
 
     Incremental per customer (macro customers_with_changed_touches), like int_conversion_touches: a run rebuilds
-    the credits of the customers whose journeys changed, joining the rule views to those journeys (the views still
-    read every journey: PostgreSQL takes no semi-join into a window's input; they are reads, the writes are the
-    changed customers' rows).
+    the credits of the customers whose journeys changed, applying the rules to those journeys only.
 -#}
-{%- set rule_models = {
-    'first_touch': 'int_first_touch_credits',
-    'last_touch': 'int_last_touch_credits',
-    'last_non_direct': 'int_last_non_direct_credits',
-    'first_paid': 'int_first_paid_credits',
-    'last_paid': 'int_last_paid_credits',
-    'linear': 'int_linear_credits',
-    'time_decay': 'int_time_decay_credits',
-    'position_based': 'int_position_based_credits',
+{%- set rules = {
+    'first_touch': first_touch_credits,
+    'last_touch': last_touch_credits,
+    'last_non_direct': last_non_direct_credits,
+    'first_paid': first_paid_credits,
+    'last_paid': last_paid_credits,
+    'linear': linear_credits,
+    'time_decay': time_decay_credits,
+    'position_based': position_based_credits,
 } %}
 -- depends_on: {{ ref('fct_touchpoints') }} (read by customers_with_changed_touches)
 
@@ -31,14 +30,14 @@ conversion_touches as (
 
 rule_credits as (
 
-    {% for model, relation in rule_models.items() -%}
+    {% for model, credits in rules.items() -%}
     select
         customer_key,
         conversion_id,
         touch_position,
         '{{ model }}' as attribution_model,
         credit
-    from {{ ref(relation) }}
+    from ({{ credits('conversion_touches') }}) as {{ model }}_credits
     {% if not loop.last %}union all
     {% endif -%}
     {%- endfor %}
