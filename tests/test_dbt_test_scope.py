@@ -22,7 +22,7 @@ from purchase_path.transform import DbtFailed, run_dbt
 
 TOUCHES = "core.fct_touchpoints"
 FINGERPRINT = f"select count(*), md5(string_agg(t::text, ',' order by t::text)) from {TOUCHES} as t"
-AGE = "interval '10 days'"  # well past incremental_lookback_days (1)
+AGE = "interval '10 days'"  # well past incremental_lookback_days (0.5)
 NEW_BAD_ROW_TEST = "not_null_fct_touchpoints_channel"
 OLD_BAD_ROW_TEST = "not_null_fct_touchpoints_journey_stage"
 KEY_TEST = "unique_fct_touchpoints_touch_id"

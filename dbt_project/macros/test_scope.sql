@@ -57,7 +57,7 @@
     rows pass (an index range scan, and for keys an index lookup per recent key) instead of guessing a third of the
     table for a subquery. -#}
 {% macro recent_rows_bound(relation, column) -%}
-    {%- set days = 0 if column in run_stamped_columns() else var('incremental_lookback_days') | int -%}
+    {%- set days = 0 if column in run_stamped_columns() else var('incremental_lookback_days') | float -%}
     {%- set bound = dbt.dateadd('day', -1 * days, 'max(' ~ column ~ ')') | trim -%}
     {%- if adapter.get_relation(relation.database, relation.schema, relation.identifier) is none -%}
         {%- do return('(select ' ~ bound ~ ' from ' ~ relation ~ ')') -%}  {#- not built yet: `dbt compile` #}
