@@ -479,8 +479,9 @@ def load_history(warehouse, folder: Path) -> dict:
 
     Chunks are generated apart, so two buyers' records can share a natural key (two people with one email calling
     in the same second: offline calls at 200,000 buyers). The raw table keeps one row per key, as the loader's
-    merge would: each table is copied into a temporary table first, then moved in with the later copies of a key
-    skipped (counted in the result).
+    merge would: each chunk's file is copied into a temporary table, then moved in with the later copies of a key
+    skipped (counted in the result). A chunk at a time, so the copy never holds more than one chunk: a whole table
+    twice over did not fit the disk at 1,000,000 buyers (Matomo's visits are 22 GB of COPY text).
     """
     from connectors.registry import ensure_raw_tables
 
@@ -493,18 +494,21 @@ def load_history(warehouse, folder: Path) -> dict:
         conn.execute("truncate " + ", ".join(f'raw."{name}"' for name in raw))
         for table in tables:
             conn.execute(f'create temporary table spooled (like raw."{table}") on commit drop')
-            with conn.cursor().copy(f"copy spooled ({RAW_COLUMNS}) from stdin") as copy:
-                for path in sorted((folder / "history").glob(f"{table}.*")):
-                    with path.open("rb") as handle:
+            spooled = moved = 0
+            for path in sorted((folder / "history").glob(f"{table}.*")):
+                with conn.cursor() as cursor:
+                    with cursor.copy(f"copy spooled ({RAW_COLUMNS}) from stdin") as copy, path.open("rb") as handle:
                         while block := handle.read(1 << 20):
                             copy.write(block)
-            spooled = conn.execute("select count(*) from spooled").fetchone()[0]
-            moved = conn.execute(
-                f'insert into raw."{table}" ({RAW_COLUMNS}) select {RAW_COLUMNS} from spooled '
-                "on conflict (natural_key) do nothing"
-            ).rowcount
+                    spooled += cursor.rowcount
+                moved += conn.execute(
+                    f'insert into raw."{table}" ({RAW_COLUMNS}) select {RAW_COLUMNS} from spooled '
+                    "on conflict (natural_key) do nothing"
+                ).rowcount
+                conn.execute("truncate spooled")
             if moved != spooled:
                 skipped[table] = spooled - moved
+            print(f"  history of {table}: {moved:,} rows, {time.perf_counter() - started:.0f} s", flush=True)
             conn.commit()
     copied = time.perf_counter() - started
     with warehouse.connect(autocommit=True) as conn:
