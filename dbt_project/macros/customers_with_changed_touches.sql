@@ -43,12 +43,18 @@
 
 {% macro customers_with_changed_touches(column='customer_key') -%}
     {%- if is_incremental() -%}
+    {#- a union, not a lateral (values ...): PostgreSQL estimates two customers for the distinct values of a
+        two-row VALUES list, and plans nested loops that took minutes over the real 18,000 (200,000 buyers) #}
+    {%- set watermark = changed_touches_watermark() %}
     {{ column }} in (
-        select changed.customer_key
+        select touches.customer_key
         from {{ ref('fct_touchpoints') }} as touches
-        cross join lateral (values (touches.customer_key), (touches.previous_customer_key)) as changed (customer_key)
-        where touches.stitched_at > {{ changed_touches_watermark() }}
-            and changed.customer_key is not null
+        where touches.stitched_at > {{ watermark }}
+        union
+        select touches.previous_customer_key
+        from {{ ref('fct_touchpoints') }} as touches
+        where touches.stitched_at > {{ watermark }}
+            and touches.previous_customer_key is not null
     )
     {%- else -%}
     true

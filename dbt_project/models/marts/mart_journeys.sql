@@ -21,7 +21,6 @@ conversion_touches as (
 touchpoints as (
 
     select * from {{ ref('fct_touchpoints') }}
-    where {{ customers_with_changed_touches() }}
 
 ),
 
