@@ -7,89 +7,75 @@
     PostgreSQL pushes no semi-join into a window's input).
 -#}
 
-{#- First touch: the journey's first touch gets the whole conversion. -#}
-{% macro first_touch_credits(touches) -%}
+{#- The rules that give one touch the whole conversion: the touch at `credited_position`, an expression over the
+    journey's columns and the `windows` (name: window expression over the journey, computed per touch). -#}
+{% macro whole_conversion_to_one_touch(touches, credited_position, windows={}) -%}
     select
         customer_key,
         conversion_id,
         touch_position,
         cast(1.0 as double precision) as credit
-    from {{ touches }}
-    where touch_position = 1
+    from (
+        select
+            customer_key,
+            conversion_id,
+            touch_position,
+            touch_count
+            {%- for name, expression in windows.items() %},
+            {{ expression }} as {{ name }}
+            {%- endfor %}
+        from {{ touches }}
+    ) as positioned
+    where touch_position = {{ credited_position }}
+{%- endmacro %}
+
+{#- First touch: the journey's first touch gets the whole conversion. -#}
+{% macro first_touch_credits(touches) -%}
+    {{ whole_conversion_to_one_touch(touches, '1') }}
 {%- endmacro %}
 
 {#- Last touch: the touch closest before the conversion gets the whole conversion. -#}
 {% macro last_touch_credits(touches) -%}
-    select
-        customer_key,
-        conversion_id,
-        touch_position,
-        cast(1.0 as double precision) as credit
-    from {{ touches }}
-    where touch_position = touch_count
+    {{ whole_conversion_to_one_touch(touches, 'touch_count') }}
 {%- endmacro %}
 
 {#- Last non-direct touch: the last touch not on the direct channel gets the whole conversion; a journey of only
     direct touches credits its last touch, so no conversion is dropped. -#}
 {% macro last_non_direct_credits(touches) -%}
-    select
-        customer_key,
-        conversion_id,
-        touch_position,
-        cast(1.0 as double precision) as credit
-    from (
-        select
-            customer_key,
-            conversion_id,
-            touch_position,
-            touch_count,
-            max(case when not is_direct then touch_position end) over (partition by conversion_id)
-                as last_non_direct_position
-        from {{ touches }}
-    ) as positioned
-    where touch_position = coalesce(last_non_direct_position, touch_count)
+    {{ whole_conversion_to_one_touch(
+        touches,
+        'coalesce(last_non_direct_position, touch_count)',
+        {'last_non_direct_position': last_position_where('not is_direct')},
+    ) }}
 {%- endmacro %}
 
 {#- First paid touch: the first touch on a paid channel (var attribution_paid_channels) gets the whole
     conversion; a journey without a paid touch credits its first touch. -#}
 {% macro first_paid_credits(touches) -%}
-    select
-        customer_key,
-        conversion_id,
-        touch_position,
-        cast(1.0 as double precision) as credit
-    from (
-        select
-            customer_key,
-            conversion_id,
-            touch_position,
-            min(case when is_paid then touch_position end) over (partition by conversion_id) as first_paid_position
-        from {{ touches }}
-    ) as positioned
-    where touch_position = coalesce(first_paid_position, 1)
+    {{ whole_conversion_to_one_touch(
+        touches,
+        'coalesce(first_paid_position, 1)',
+        {'first_paid_position': 'min(case when is_paid then touch_position end) over (partition by conversion_id)'},
+    ) }}
 {%- endmacro %}
 
 {#- Last paid touch: the last touch on a paid channel (var attribution_paid_channels) gets the whole conversion;
     a journey without a paid touch falls back to last non-direct, then to last touch (as GA4's "ads-preferred"
     model falls back to cross-channel last click). -#}
 {% macro last_paid_credits(touches) -%}
-    select
-        customer_key,
-        conversion_id,
-        touch_position,
-        cast(1.0 as double precision) as credit
-    from (
-        select
-            customer_key,
-            conversion_id,
-            touch_position,
-            touch_count,
-            max(case when is_paid then touch_position end) over (partition by conversion_id) as last_paid_position,
-            max(case when not is_direct then touch_position end) over (partition by conversion_id)
-                as last_non_direct_position
-        from {{ touches }}
-    ) as positioned
-    where touch_position = coalesce(last_paid_position, last_non_direct_position, touch_count)
+    {{ whole_conversion_to_one_touch(
+        touches,
+        'coalesce(last_paid_position, last_non_direct_position, touch_count)',
+        {
+            'last_paid_position': last_position_where('is_paid'),
+            'last_non_direct_position': last_position_where('not is_direct'),
+        },
+    ) }}
+{%- endmacro %}
+
+{#- The position of the journey's last touch meeting `condition`, or null. -#}
+{% macro last_position_where(condition) -%}
+    max(case when {{ condition }} then touch_position end) over (partition by conversion_id)
 {%- endmacro %}
 
 {#- Linear: every touch of the journey gets an equal share; a channel touched twice gets two shares. -#}
