@@ -35,6 +35,13 @@
     to 1.6 s at 200,000 buyers). -#}
 {% macro changed_touches_watermark() -%}
     {%- if execute and model.resource_type != 'unit_test' -%}  {#- a unit test's `this` is a fixture #}
+    {%- if 'touches_stitched_at' not in adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+        {#- built by an older version, before it was built per customer #}
+        {%- do exceptions.raise_compiler_error(
+            this ~ ' has no column touches_stitched_at: it was built by an older version of the project. '
+            ~ 'Run the full build once: purchase-path dbt build --full-refresh'
+        ) -%}
+    {%- endif -%}
     {%- set newest = run_query('select cast(max(touches_stitched_at) as text) from ' ~ this).columns[0].values()[0] -%}
     cast('{{ newest or "-infinity" }}' as timestamptz)
     {%- else -%}
