@@ -9,22 +9,28 @@
     column (the watermark is its newest value).
 -#}
 {% macro extracted_since_last_run(column='extracted_at') -%}
-    {%- if is_incremental() and model.resource_type == 'unit_test' -%}
-    {#- a unit test's `this` is a fixture, not a table to read before the run -#}
-    {{ column }} >= (
-        select {{ dbt.dateadd('day', -1 * var('incremental_lookback_days'), 'max(extracted_at)') }} from {{ this }}
-    )
-    {%- elif is_incremental() and execute -%}
-    {#- The bound as a literal, read before the model runs: with a subquery PostgreSQL guesses that a third of the
-        input passes and reads all of it; with the value it reads the index range of the new rows. -#}
-    {%- set bound_sql -%}
-        select cast({{ dbt.dateadd('day', -1 * var('incremental_lookback_days'), 'max(extracted_at)') }} as text)
-        from {{ this }}
-    {%- endset -%}
-    {%- set bound = run_query(bound_sql).columns[0].values()[0] -%}
-    {{ column }} >= cast('{{ bound or "1900-01-01" }}' as timestamptz)
+    {%- if is_incremental() -%}
+    {%- set lookback = var('incremental_lookback_days') %}
+    {{ column }} >= {{ newest_value(this, 'extracted_at', days_back=lookback, otherwise='1900-01-01') }}
     {%- else -%}
     true
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+    The newest value of timestamp `column` in `relation`, `days_back` days earlier, as SQL. When the model runs, a
+    literal read first: PostgreSQL then plans for the few rows past it (an index range), where for a subquery it
+    guesses that a third of the table passes and reads all of it. `otherwise` when the relation has no rows. In a
+    unit test, whose relations are fixtures, not tables to read before the run, the same value as a subquery.
+-#}
+{% macro newest_value(relation, column, days_back=0, otherwise='-infinity') -%}
+    {%- set newest = 'max(' ~ column ~ ')' -%}
+    {%- set newest = dbt.dateadd('day', -1 * days_back, newest) if days_back else newest -%}
+    {%- if execute and model.resource_type != 'unit_test' -%}
+    {%- set value = run_query('select cast(' ~ newest ~ ' as text) from ' ~ relation).columns[0].values()[0] -%}
+    cast('{{ value or otherwise }}' as timestamptz)
+    {%- else -%}
+    coalesce((select {{ newest }} from {{ relation }}), cast('{{ otherwise }}' as timestamptz))
     {%- endif -%}
 {%- endmacro %}
 

@@ -12,20 +12,17 @@
     {%- if is_incremental() and not flags.FULL_REFRESH and execute -%}
     {#- Only identifiers written by recent runs of int_identities_stitched can carry a new key: a literal bound
         lets PostgreSQL probe the fact's identifier index for those few instead of joining every touch. -#}
-    {%- set bound_sql -%}
-        select cast({{ dbt.dateadd('day', -1 * var('incremental_lookback_days'), 'max(labelled_at)') }} as text)
-        from {{ ref('int_identities_stitched') }}
-    {%- endset -%}
-    {%- set bound = run_query(bound_sql).columns[0].values()[0] -%}
+    {%- set identities = ref('int_identities_stitched') -%}
     update {{ relation }} as fact
     set customer_key = identities.customer_key,
         previous_customer_key = fact.customer_key,
         stitched_at = cast('{{ run_started_at.isoformat() }}' as timestamptz)
-    from {{ ref('int_identities_stitched') }} as identities
+    from {{ identities }} as identities
     where identities.identifier_type = fact.identifier_type
         and identities.identifier_value = fact.identifier_value
         and identities.customer_key is distinct from fact.customer_key
-        and identities.labelled_at >= cast('{{ bound or "-infinity" }}' as timestamptz)
+        and identities.labelled_at
+            >= {{ newest_value(identities, 'labelled_at', days_back=var('incremental_lookback_days')) }}
     {%- else -%}
     select 1
     {%- endif -%}

@@ -64,22 +64,14 @@ stored as (
 
 ),
 
-{#- The edges written after this model's last run, as a literal bound (an index range on written_at; a subquery
-    would be guessed to pass a third of the table). Edges written by the run that last wrote this model carry its
-    start, as its rows do, so `>` leaves them out. -#}
-{%- set last_labelled = "(select max(labelled_at) from " ~ this ~ ")" %}
-{%- if execute and model.resource_type != 'unit_test' %}  {#- a unit test's `this` is a fixture, not a table #}
-    {%- set value = run_query('select cast(max(labelled_at) as text) from ' ~ this).columns[0].values()[0] %}
-    {%- set last_labelled = "cast('" ~ (value or "-infinity") ~ "' as timestamptz)" %}
-{%- endif %}
-
 changed_nodes as (
 
     -- Both ends of every edge new or changed since the last run: the only edges that can join two stored
-    -- components, add a node, or change a node's link rules or first link.
+    -- components, add a node, or change a node's link rules or first link. Edges written by the run that last
+    -- wrote this model carry its start, as its rows do, so `>` leaves them out.
     select unnest(array[changed.node_a, changed.node_b]) as node
     from {{ ref('int_identity_graph_edges') }} as changed
-    where changed.written_at > {{ last_labelled }}
+    where changed.written_at > {{ newest_value(this, 'labelled_at') }}
 
 ),
 
@@ -215,11 +207,8 @@ linked_identifiers as (
     {%- for node in (graph.get('nodes') or {}).values() if node.resource_type == 'model' and node.name == 'fct_touchpoints' %}
         {%- set touch_fact = adapter.get_relation(node.database, node.schema, node.alias) %}
         {%- if touch_fact is not none %}
-            {%- set watermark_sql %}
-                select cast({{ dbt.dateadd('day', -1 * var('incremental_lookback_days'), 'max(extracted_at)') }} as text)
-                from {{ touch_fact }}
-            {%- endset %}
-            {%- set watermark.value = run_query(watermark_sql).columns[0].values()[0] %}
+            {%- set lookback = var('incremental_lookback_days') %}
+            {%- set watermark.value = newest_value(touch_fact, 'extracted_at', days_back=lookback) %}
         {%- endif %}
     {%- endfor %}
 {%- endif %}
@@ -232,7 +221,7 @@ touch_identifiers as (
     from touchpoints
     {%- if watermark.value is not none %}
     -- the touches fct_touchpoints processes in this run (its watermark, read before it runs)
-    where extracted_at >= cast('{{ watermark.value }}' as timestamptz)
+    where extracted_at >= {{ watermark.value }}
     {%- endif %}
 
 ),
