@@ -33,6 +33,7 @@ COMPARED_TABLES = (
     "marts.mart_journeys",
     "intermediate.int_customer_stages_reached",
     "intermediate.int_identity_graph_edges",
+    "intermediate.int_matomo__identity_links",
     "intermediate.int_identities_stitched",
     "intermediate.int_touchpoints_unioned",
     "staging.stg_matomo__visits",
@@ -70,13 +71,16 @@ def test_incremental_runs_equal_a_full_refresh(warehouse, world, sources_configu
 
         # The next daily run re-pulls what is unchanged (the same interval again: Mailchimp's 14-day lookback
         # re-pulls every recent campaign's activity) and re-builds the touches of its lookback window, all
-        # unchanged: no customer counts as changed, so the per-customer models rewrite nothing, and Mailchimp's
-        # staging does not even re-read the activity records it already holds.
+        # unchanged: no customer counts as changed, so the per-customer models rewrite nothing, and the staging of
+        # Mailchimp and Matomo does not even re-process the records it already holds, so the touch models after
+        # it read nothing new.
         per_customer_before = {table: _bookkeeping(warehouse, table) for table in PER_CUSTOMER_TABLES}
         activity_extracts = _newest_activity_extracts(warehouse)
+        writes = _newest_writes(warehouse)
         pipeline.load_every_source(warehouse, middle, end)
         pipeline.build_core(warehouse)
         activity_extracts_after = _newest_activity_extracts(warehouse)
+        writes_after = _newest_writes(warehouse)
         incremental = {table: pipeline.table_fingerprint(warehouse, table) for table in COMPARED_TABLES}
         per_customer_after = {table: _bookkeeping(warehouse, table) for table in PER_CUSTOMER_TABLES}
         restitched = pipeline.query(
@@ -99,6 +103,7 @@ def test_incremental_runs_equal_a_full_refresh(warehouse, world, sources_configu
     assert per_customer_after == per_customer_before, "a run with nothing new rewrote per-customer rows"
     assert activity_extracts_after[0] > activity_extracts[0], "the re-pull loaded no Mailchimp activity again"
     assert activity_extracts_after[1] == activity_extracts[1], "unchanged Mailchimp activity was re-processed"
+    assert writes_after == writes, "records re-pulled unchanged were written again by staging or the touch models"
 
 
 def _newest_activity_extracts(warehouse) -> tuple[object, object]:
@@ -110,6 +115,24 @@ def _newest_activity_extracts(warehouse) -> tuple[object, object]:
             " (select max(extracted_at) from staging.stg_mailchimp__email_activity)",
         )[0]
     )
+
+
+# Models that stamp the rows they write (written_at) and skip, or never see, records re-pulled unchanged.
+SKIPPING_UNCHANGED_TABLES = (
+    "staging.stg_mailchimp__email_activity",
+    "staging.stg_mailchimp__campaign_recipients",
+    "staging.stg_matomo__visits",
+    "staging.stg_matomo__ecommerce_orders",
+    "intermediate.int_mailchimp__touchpoints",
+    "intermediate.int_matomo__touchpoints",
+)
+
+
+def _newest_writes(warehouse) -> dict[str, object]:
+    return {
+        table: pipeline.query(warehouse, f"select max(written_at) from {table}")[0][0]  # noqa: S608 - our names
+        for table in SKIPPING_UNCHANGED_TABLES
+    }
 
 
 # Models rebuilt per customer, and the column saying when a row was written (fct_touchpoints: stitched_at).

@@ -7,8 +7,24 @@
     {{ return(['int_hubspot__touchpoints', 'int_mailchimp__touchpoints', 'int_google_ads__touchpoints', 'int_questionpro__touchpoints', 'int_offline__touchpoints', 'int_matomo__touchpoints']) }}
 {%- endmacro %}
 
+{#-
+    The touch models that are incremental and stamp each row with the run that wrote it (written_at):
+    int_touchpoints_unioned reads their new rows by that stamp, the other touch models' by extract time.
+-#}
+{% macro stamped_touchpoint_models() -%}
+    {{ return(['int_mailchimp__touchpoints', 'int_google_ads__touchpoints', 'int_matomo__touchpoints']) }}
+{%- endmacro %}
+
 {% macro identity_link_models() -%}
     {{ return(['int_hubspot__identity_links', 'int_mailchimp__identity_links', 'int_matomo__identity_links']) }}
+{%- endmacro %}
+
+{#-
+    The identity link models that are incremental and stamp the links they write (written_at): new links, or
+    links seen earlier than stored. int_identity_graph_edges reads only their new rows, the others whole.
+-#}
+{% macro stamped_identity_link_models() -%}
+    {{ return(['int_matomo__identity_links']) }}
 {%- endmacro %}
 
 {% macro ad_performance_models() -%}

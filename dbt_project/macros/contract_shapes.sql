@@ -74,9 +74,9 @@
 {#-
     `union all` of the given contract models, each column cast to its contract type. With no model registered
     yet, an empty relation with the same typed columns, so everything downstream builds (and is tested) before the
-    first source lands.
+    first source lands. where: an optional predicate per model name, applied to that model's rows.
 -#}
-{% macro union_contract_models(model_names, columns) -%}
+{% macro union_contract_models(model_names, columns, where={}) -%}
     {%- if model_names | length == 0 %}
     select
         {%- for column in columns %}
@@ -90,6 +90,9 @@
         cast({{ column[0] }} as {{ column[1] }}) as {{ column[0] }}{{ ',' if not loop.last }}
         {%- endfor %}
     from {{ ref(model_name) }}
+    {%- if model_name in where %}
+    where {{ where[model_name] }}
+    {%- endif %}
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
     {%- endif %}

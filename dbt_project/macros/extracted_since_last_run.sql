@@ -7,6 +7,9 @@
 
     column: the input's extract time, e.g. 'source.extracted_at'. The model itself must carry an extracted_at
     column (the watermark is its newest value).
+
+    The window re-reads the previous run's batch every time. Models reading an input that stamps its rows with
+    the run that wrote them read by written_since_last_run instead, which re-reads nothing.
 -#}
 {% macro extracted_since_last_run(column='extracted_at') -%}
     {%- if is_incremental() -%}
@@ -40,24 +43,53 @@
     (a visit that lost an action) leaves none behind. key: the column naming the source record; it need not be
     unique in the model (several rows per record are replaced together).
 -#}
-{% macro incremental_by_record(key, unique=false) -%}
+{% macro incremental_by_record(key, unique=false, stamped=false) -%}
+    {%- set indexes = [{'columns': [key], 'unique': unique}, {'columns': ['extracted_at']}] -%}
+    {%- do indexes.append({'columns': ['written_at']}) if stamped -%}
     {{ config(
         materialized='incremental',
         unique_key=key,
         incremental_strategy='delete+insert',
         on_schema_change='fail',
-        indexes=[{'columns': [key], 'unique': unique}, {'columns': ['extracted_at']}],
+        indexes=indexes,
     ) }}
 {%- endmacro %}
 
 {#-
+    The rows an incremental model reads from an input that stamps every row it writes with the start of the run
+    that wrote it (column written_at, indexed: incremental_by_record(..., stamped=true)): those written after the
+    model's own newest stamp, true on a full build. Exact, with no lookback, so that a run reads only what the runs
+    since the model's last one wrote (after a full build, the extract window of extracted_since_last_run re-read
+    the build's newest batch, Mailchimp's whole 14-day re-pull). It rests on what docs/warehouse.md states: dbt runs
+    never overlap, and a model runs after its inputs, so every row an input wrote by then carries a stamp at most
+    the model's own. A run that reads rows but writes none leaves the stamp as it was: it reads them again next
+    time and writes nothing again.
+
+    stamp: the model's own run-stamp column (written_at; stitched_at for fct_touchpoints).
+-#}
+{% macro written_since_last_run(column='written_at', stamp='written_at') -%}
+    {%- if is_incremental() -%}
+    {{ column }} > {{ newest_value(this, stamp) }}
+    {%- else -%}
+    true
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The start of this dbt run as SQL: the stamp of the rows it writes (written_at, stitched_at, labelled_at). -#}
+{% macro run_stamp() -%}
+    cast('{{ run_started_at.isoformat() }}' as timestamptz)
+{%- endmacro %}
+
+{#-
     For a model built from a raw stream that re-pulls records unchanged (Mailchimp's activity: every campaign of
-    the last 14 days, every day): a predicate keeping the raw records whose payload differs from the one the model
-    last built their rows from, true on a full build. A record re-pulled as it was is left alone, its rows and
-    their extracted_at included, so the models downstream see only what changed (at 200,000 buyers, about 118,000
-    of a day's 136,000 touches were such re-pulls). The model stores record_hash(...) as column record_hash on
-    each of its rows, keyed by key_column (indexed: a lookup per record). A record that yields no rows (no
-    activity) is never "as stored": it is re-read and again yields none.
+    the last 14 days, every day), or whose window re-reads them (Matomo's visits of the previous run): a predicate
+    keeping the raw records whose payload differs from the one the model last built their rows from, true on a
+    full build. A record re-pulled as it was is left alone, its rows and their extracted_at and written_at
+    included, so the models downstream see only what changed (at 200,000 buyers, about 118,000 of a day's 136,000
+    touches were such re-pulls). The model stores record_hash(...) as column record_hash on each of its rows,
+    keyed by key_column (a lookup per record: indexed, or a hash anti-join over a small model). A record that
+    yields no rows (no activity, a visit without an order) is never "as stored": it is re-read and again yields
+    none.
 
     source: the raw table's alias in the model; key_column: the model's column holding the raw natural_key.
 -#}

@@ -16,7 +16,7 @@
     update {{ relation }} as fact
     set customer_key = identities.customer_key,
         previous_customer_key = fact.customer_key,
-        stitched_at = cast('{{ run_started_at.isoformat() }}' as timestamptz)
+        stitched_at = {{ run_stamp() }}
     from {{ identities }} as identities
     where identities.identifier_type = fact.identifier_type
         and identities.identifier_value = fact.identifier_value

@@ -52,12 +52,14 @@ BOOKKEEPING_COLUMNS = (
     "written_at",
 )
 # These keep the extracted_at of the extract that last changed a row: a record re-extracted unchanged is not
-# rewritten (a full refresh has its newest extract). Mailchimp's staging skips records re-pulled as they were
-# (macro record_changed), and the touches built from them keep their extract time downstream.
+# rewritten (a full refresh has its newest extract). Mailchimp's and Matomo's staging skip records re-pulled as
+# they were (macro record_changed), and the touches built from them keep their extract time downstream.
 TABLE_BOOKKEEPING_COLUMNS = {
     "core.fct_touchpoints": ("extracted_at",),
     "intermediate.int_touchpoints_unioned": ("extracted_at",),
     "staging.stg_mailchimp__email_activity": ("extracted_at",),
+    "staging.stg_matomo__visits": ("extracted_at",),
+    "staging.stg_matomo__ecommerce_orders": ("extracted_at",),
 }
 
 

@@ -6,7 +6,6 @@
         on_schema_change='fail',
         indexes=[
             {'columns': ['touch_id'], 'unique': true},
-            {'columns': ['extracted_at']},
             {'columns': ['customer_key', 'occurred_at']},
             {'columns': ['touch_date']},
             {'columns': ['stitched_at']},
@@ -18,8 +17,8 @@
 {#-
     Every interaction of a customer with the brand, from every registered source (int_touchpoints_unioned).
 
-    Incremental: a run re-builds only the touches whose source records were extracted within
-    incremental_lookback_days of the newest extract already in the table, and replaces by touch_id those that
+    Incremental: a run re-builds only the touches int_touchpoints_unioned wrote since the fact's last run (their
+    written_at after its newest stitched_at, macro written_since_last_run), and replaces by touch_id those that
     changed (or are new), so re-runs and overlapping loads never duplicate a touch and unchanged touches are not
     rewritten. Identity stitching is retroactive: after each incremental run the post-hook moves earlier touches
     whose identifier now belongs to a merged customer to that customer's key. After changing columns, rebuild
@@ -73,7 +72,7 @@ new_touchpoints as (
         ) as traffic_key,
         concat_ws(chr(31), source_system, touch_type, coalesce(landing_page, chr(30))) as stage_key
     from touchpoints
-    where {{ extracted_since_last_run('extracted_at') }}
+    where {{ written_since_last_run('written_at', stamp='stitched_at') }}
 
 ),
 
@@ -271,7 +270,7 @@ final as (
         -- Bookkeeping for the models built per customer (macro customers_with_changed_touches): when this row
         -- got its customer_key or last changed, and the key it had before (moved by the post-hook or re-built
         -- under another).
-        cast('{{ run_started_at.isoformat() }}' as timestamptz) as stitched_at,
+        {{ run_stamp() }} as stitched_at,
         {%- if is_incremental() %}
         -- a touch re-built under another customer than the stored row's: the customer it leaves
         cast(case

@@ -30,7 +30,7 @@
     the scope: every edge of the graph that touches the scope lies inside it (components are closed), so label
     propagation over the scope's edges alone gives exactly the components a full build gives, and the rows of the
     scope replace their stored rows. Identifiers seen only on touches are taken from the touches fct_touchpoints
-    processes in this run (its own watermark: its newest extracted_at minus incremental_lookback_days), since every
+    processes in this run (those int_touchpoints_unioned wrote after fct_touchpoints' newest stitched_at), since every
     older touch's identifier is stored already. Edges or touches that disappear from the sources (a deletion, not
     an update) are only dropped by a --full-refresh, which the weekly full build runs (docs/warehouse.md).
 
@@ -207,8 +207,7 @@ linked_identifiers as (
     {%- for node in (graph.get('nodes') or {}).values() if node.resource_type == 'model' and node.name == 'fct_touchpoints' %}
         {%- set touch_fact = adapter.get_relation(node.database, node.schema, node.alias) %}
         {%- if touch_fact is not none %}
-            {%- set lookback = var('incremental_lookback_days') %}
-            {%- set watermark.value = newest_value(touch_fact, 'extracted_at', days_back=lookback) %}
+            {%- set watermark.value = newest_value(touch_fact, 'stitched_at') %}
         {%- endif %}
     {%- endfor %}
 {%- endif %}
@@ -221,7 +220,7 @@ touch_identifiers as (
     from touchpoints
     {%- if watermark.value is not none %}
     -- the touches fct_touchpoints processes in this run (its watermark, read before it runs)
-    where extracted_at >= {{ watermark.value }}
+    where written_at > {{ watermark.value }}
     {%- endif %}
 
 ),
@@ -268,7 +267,7 @@ final as (
         cast(first_linked_at as timestamptz) as first_linked_at,
         cast(component_size as bigint) as component_size,
         -- bookkeeping: the run that wrote this row; fct_touchpoints' post-hook re-keys only recent rows' touches
-        cast('{{ run_started_at.isoformat() }}' as timestamptz) as labelled_at
+        {{ run_stamp() }} as labelled_at
     from identifiers
 
 )

@@ -21,16 +21,23 @@
     (int_identities_stitched), its incremental scope search and the data tests read the table instead of
     re-parsing every source's links each time (issue 5). The indexes serve the scope search's lookups by node.
 
-    Incremental: a run computes every edge but writes only those that are new or whose observed_at changed,
-    stamped with the run's start (written_at), so int_identities_stitched finds what changed in the graph by an
-    index range on written_at instead of comparing every edge with its stored result. A link a source no longer
-    shows stays until the full build (--full-refresh), as in int_identities_stitched (docs/warehouse.md).
+    Incremental: a run computes the edges of the links it reads and writes only those that are new or whose
+    observed_at changed, stamped with the run's start (written_at), so int_identities_stitched finds what changed
+    in the graph by an index range on written_at instead of comparing every edge with its stored result. It reads
+    the link models that stamp their rows (stamped_identity_link_models) by written_since_last_run, the others
+    whole; a link rule belongs to one source, so an edge's observations all come from one link model. A link a
+    source no longer shows stays until the full build (--full-refresh), as in int_identities_stitched
+    (docs/warehouse.md).
 -#}
+{%- set new_links = {} %}
+{%- for model_name in stamped_identity_link_models() %}
+    {%- do new_links.update({model_name: written_since_last_run()}) %}
+{%- endfor %}
 with
 
 links as (
 
-    {{ union_contract_models(identity_link_models(), identity_link_contract_columns()) }}
+    {{ union_contract_models(identity_link_models(), identity_link_contract_columns(), where=new_links) }}
 
 ),
 
@@ -73,7 +80,7 @@ final as (
         cast(edges.link_rule as text) as link_rule,
         cast(edges.observed_at as timestamptz) as observed_at,
         -- bookkeeping: the run that wrote this edge (new, or its first observation changed)
-        cast('{{ run_started_at.isoformat() }}' as timestamptz) as written_at
+        {{ run_stamp() }} as written_at
     from edges
     {%- if is_incremental() %}
     where not exists (

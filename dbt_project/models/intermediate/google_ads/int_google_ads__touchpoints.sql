@@ -1,4 +1,4 @@
-{{ incremental_by_record('touch_id', unique=true) }}
+{{ incremental_by_record('touch_id', unique=true, stamped=true) }}
 {#-
     Google Ads clicks in the touchpoint contract (docs/architecture.md, Seam 2b): one ad_click per gclid, named by
     the gclid. It does not count in the path: the click lands a web visit (whose URL carries the same gclid), and
@@ -10,7 +10,7 @@ with
 clicks as (
 
     select * from {{ ref('stg_google_ads__click_views') }}
-    where {{ extracted_since_last_run('extracted_at') }}
+    where {{ written_since_last_run() }}
 
 ),
 
@@ -43,7 +43,8 @@ final as (
         cast(null as numeric) as revenue_amount,
         cast(null as text) as revenue_currency,
         clicks.gclid as source_record_id,
-        clicks.extracted_at
+        clicks.extracted_at,
+        {{ run_stamp() }} as written_at
     from clicks
     left join campaigns
         on campaigns.account_id = clicks.customer_id and campaigns.campaign_id = clicks.campaign_id

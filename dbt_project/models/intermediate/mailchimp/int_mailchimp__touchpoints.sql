@@ -1,4 +1,4 @@
-{{ incremental_by_record('touch_id', unique=true) }}
+{{ incremental_by_record('touch_id', unique=true, stamped=true) }}
 {#-
     Mailchimp's touches in the shape every source gives the core (docs/architecture.md, Seam 2b): a campaign sent
     to a recipient, each open and each click. The channel is email by the source's own say; none counts in the path
@@ -10,14 +10,14 @@ with
 recipients as (
 
     select * from {{ ref('stg_mailchimp__campaign_recipients') }}
-    where {{ extracted_since_last_run('extracted_at') }}
+    where {{ written_since_last_run() }}
 
 ),
 
 activity as (
 
     select * from {{ ref('stg_mailchimp__email_activity') }}
-    where {{ extracted_since_last_run('extracted_at') }}
+    where {{ written_since_last_run() }}
 
 ),
 
@@ -105,7 +105,8 @@ final as (
         cast(null as numeric) as revenue_amount,
         cast(null as text) as revenue_currency,
         cast(touches.source_record_id as text) as source_record_id,
-        cast(touches.extracted_at as timestamptz) as extracted_at
+        cast(touches.extracted_at as timestamptz) as extracted_at,
+        {{ run_stamp() }} as written_at
     from touches
     left join members on members.list_id = touches.list_id and members.member_id = touches.email_id
     where coalesce(members.mc_eid, touches.email_hash) is not null

@@ -1,4 +1,4 @@
-{{ incremental_by_record('touch_id', unique=true) }}
+{{ incremental_by_record('touch_id', unique=true, stamped=true) }}
 {#-
     Matomo's touches in the Seam 2b touchpoint shape (docs/architecture.md): every visit is a `web_visit` that
     counts in the path, named by its visitor id, with what the channel rules read (source / medium / campaign /
@@ -10,14 +10,14 @@ with
 visits as (
 
     select * from {{ ref('stg_matomo__visits') }}
-    where {{ extracted_since_last_run('extracted_at') }}
+    where {{ written_since_last_run() }}
 
 ),
 
 orders as (
 
     select * from {{ ref('stg_matomo__ecommerce_orders') }}
-    where {{ extracted_since_last_run('extracted_at') }}
+    where {{ written_since_last_run() }}
 
 ),
 
@@ -99,9 +99,9 @@ ecommerce_orders as (
 
 final as (
 
-    select * from web_visits
+    select *, {{ run_stamp() }} as written_at from web_visits
     union all
-    select * from ecommerce_orders
+    select *, {{ run_stamp() }} as written_at from ecommerce_orders
 
 )
 

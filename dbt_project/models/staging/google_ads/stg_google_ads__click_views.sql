@@ -1,4 +1,4 @@
-{{ incremental_by_record('gclid', unique=true) }}
+{{ incremental_by_record('gclid', unique=true, stamped=true) }}
 with
 
 source as (
@@ -21,7 +21,8 @@ renamed as (
         cast(payload -> 'clickView' -> 'keywordInfo' ->> 'text' as text) as keyword,
         cast(payload -> 'segments' ->> 'adNetworkType' as text) as ad_network_type,
         cast(payload -> 'segments' ->> 'date' as date) as click_date,
-        cast(extracted_at as timestamptz) as extracted_at
+        cast(extracted_at as timestamptz) as extracted_at,
+        {{ run_stamp() }} as written_at
     from source
 
 ),

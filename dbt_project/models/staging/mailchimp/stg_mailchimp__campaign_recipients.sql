@@ -1,4 +1,4 @@
-{{ incremental_by_record('recipient_key', unique=true) }}
+{{ incremental_by_record('recipient_key', unique=true, stamped=true) }}
 with
 
 source as (
@@ -19,7 +19,8 @@ final as (
         {{ hash_email("source.payload ->> 'email_address'") }} as email_hash,
         jsonb_array_length(coalesce(source.payload -> 'activity', '[]'::jsonb)) as actions,
         cast(source.extracted_at as timestamptz) as extracted_at,
-        {{ record_hash('source') }} as record_hash
+        {{ record_hash('source') }} as record_hash,
+        {{ run_stamp() }} as written_at
     from source
 
 )

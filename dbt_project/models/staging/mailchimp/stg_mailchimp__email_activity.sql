@@ -1,4 +1,4 @@
-{{ incremental_by_record('recipient_key') }}
+{{ incremental_by_record('recipient_key', stamped=true) }}
 with
 
 source as (
@@ -70,7 +70,8 @@ final as (
         url_mc_cid,
         url_mc_eid,
         extracted_at,
-        record_hash
+        record_hash,
+        {{ run_stamp() }} as written_at
     from deduplicated
 
 )

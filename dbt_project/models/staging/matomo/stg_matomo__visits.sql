@@ -1,4 +1,4 @@
-{{ incremental_by_record('visit_id', unique=true) }}
+{{ incremental_by_record('visit_id', unique=true, stamped=true) }}
 {#-
     Matomo visits, typed and renamed: one row per visit. The entry page is the first `action` of the visit; the
     click ids and utm parameters are read from its URL (Matomo strips gclid from stored URLs, so the gclid comes
@@ -9,8 +9,9 @@ with
 
 source as (
 
-    select * from {{ source('matomo', 'matomo__visits') }}
+    select * from {{ source('matomo', 'matomo__visits') }} as raw_record
     where {{ extracted_since_last_run('extracted_at') }}
+        and {{ record_changed('raw_record', 'visit_id') }}
 
 ),
 
@@ -86,7 +87,9 @@ renamed as (
         substring(entry_pages.entry_url from '[?&]utm_term=([^&#]+)') as utm_term,
         substring(entry_pages.entry_url from '[?&]utm_content=([^&#]+)') as utm_content,
         coalesce(nullif(deduplicated.payload ->> 'siteCurrency', ''), 'USD') as site_currency,
-        cast(deduplicated.extracted_at as timestamptz) as extracted_at
+        cast(deduplicated.extracted_at as timestamptz) as extracted_at,
+        {{ record_hash('deduplicated') }} as record_hash,
+        {{ run_stamp() }} as written_at
     from deduplicated
     left join entry_pages on entry_pages.natural_key = deduplicated.natural_key
 
