@@ -25,15 +25,17 @@
     literal read first: PostgreSQL then plans for the few rows past it (an index range), where for a subquery it
     guesses that a third of the table passes and reads all of it. `otherwise` when the relation has no rows. In a
     unit test, whose relations are fixtures, not tables to read before the run, the same value as a subquery.
+    before: SQL of a timestamp; only values below it count (the newest stamp before this run's: run_stamp()).
 -#}
-{% macro newest_value(relation, column, days_back=0, otherwise='-infinity') -%}
+{% macro newest_value(relation, column, days_back=0, otherwise='-infinity', before=none) -%}
     {%- set newest = 'max(' ~ column ~ ')' -%}
     {%- set newest = dbt.dateadd('day', -1 * days_back, newest) if days_back else newest -%}
+    {%- set rows = relation ~ (' where ' ~ column ~ ' < ' ~ before if before is not none else '') -%}
     {%- if execute and model.resource_type != 'unit_test' -%}
-    {%- set value = run_query('select cast(' ~ newest ~ ' as text) from ' ~ relation).columns[0].values()[0] -%}
+    {%- set value = run_query('select cast(' ~ newest ~ ' as text) from ' ~ rows).columns[0].values()[0] -%}
     cast('{{ value or otherwise }}' as timestamptz)
     {%- else -%}
-    coalesce((select {{ newest }} from {{ relation }}), cast('{{ otherwise }}' as timestamptz))
+    coalesce((select {{ newest }} from {{ rows }}), cast('{{ otherwise }}' as timestamptz))
     {%- endif -%}
 {%- endmacro %}
 
