@@ -54,7 +54,18 @@
         incremental_strategy='delete+insert',
         on_schema_change='fail',
         indexes=indexes,
+        post_hook=written_rows_analyzed() if stamped else [],
     ) }}
+{%- endmacro %}
+
+{#-
+    The post-hook of a model whose rows the models after it read by written_at: analyze it, so that PostgreSQL's
+    statistics know this run's stamp. Without it the planner sees no row newer than its last analyze, plans for
+    one, and nests loops over every new row (at 1,000,000 buyers fct_touchpoints' channel rules ran for minutes
+    over 100,000 new touches planned as one).
+-#}
+{% macro written_rows_analyzed() -%}
+    {{ return(['analyze {{ this }}']) }}
 {%- endmacro %}
 
 {#-
@@ -108,7 +119,11 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- What identifies a raw record's content: the MD5 of its payload as jsonb prints it (keys in a fixed order). -#}
+{#-
+    What identifies a raw record's content: PostgreSQL's 64-bit hash of its payload (jsonb_hash_extended, the
+    hash of the jsonb value itself). md5 of the payload printed as text cost 210 s more in the full build at
+    1,000,000 buyers (six million Matomo visits of a few KB each); this hash skips the printing.
+-#}
 {% macro record_hash(source) -%}
-    md5(cast({{ source }}.payload as text))
+    jsonb_hash_extended({{ source }}.payload, 0)
 {%- endmacro %}

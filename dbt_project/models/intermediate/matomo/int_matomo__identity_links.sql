@@ -8,6 +8,7 @@
             {'columns': ['identifier_value_a', 'identifier_type_b', 'identifier_value_b'], 'unique': true},
             {'columns': ['written_at']},
         ],
+        post_hook=written_rows_analyzed(),
     )
 }}
 {#-
