@@ -2,7 +2,9 @@
 
 Unset ``WAREHOUSE_URL`` means the embedded PostgreSQL 16 that ``pgserver`` ships, kept under the project's data
 folder and reached over a Unix socket. It keeps running after the process that started it exits, so Airflow tasks,
-dbt, ``psql`` and the tests all share it; ``purchase-path warehouse stop`` stops it.
+dbt, ``psql`` and the tests all share it; ``purchase-path warehouse stop`` stops it. After an unclean stop (a killed
+machine or process) PostgreSQL first replays its write-ahead log, minutes after a killed bulk load: starting waits
+for it and says so.
 
 Least privilege is enforced with three group roles. Every component connects with the one configured URL and
 switches role for its job (``SET ROLE`` through the libpq ``options`` parameter), so one credential serves all and
@@ -18,6 +20,9 @@ each job can only touch what it must:
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -105,8 +110,21 @@ def start_embedded(pgdata: Path) -> Warehouse:
     import pgserver  # imported here: only the embedded warehouse needs it
 
     pgdata.mkdir(parents=True, exist_ok=True)
-    logging.getLogger("pgserver").setLevel(logging.WARNING)  # it logs every pg_ctl call's full output at INFO
-    server = pgserver.get_server(pgdata, cleanup_mode=None)
+    # pgserver logs every pg_ctl call's output at INFO, and the whole server log at ERROR when pg_ctl times out
+    logging.getLogger("pgserver").setLevel(logging.CRITICAL)
+    try:
+        server = pgserver.get_server(pgdata, cleanup_mode=None)
+    except subprocess.TimeoutExpired:
+        # pg_ctl gives up after pgserver's fixed 10 s, but the server it started is still replaying its log. Then a
+        # new handle finds it running (get_server would return the failed one it cached).
+        wait_until_recovered(pgdata)
+        server = pgserver.PostgresServer(pgdata, cleanup_mode=None)
+    except subprocess.CalledProcessError as error:
+        raise WarehouseError(
+            f"the embedded PostgreSQL in {pgdata} did not start; its log {pgdata / 'log'} ends with:\n"
+            + _log_tail(pgdata)
+        ) from error
+    wait_until_recovered(pgdata)  # a server started by an earlier, killed process may still be recovering
     admin = Warehouse(server.get_uri("postgres"))
     with admin.connect(autocommit=True) as conn:
         exists = conn.execute("select 1 from pg_database where datname = %s", (DATABASE,)).fetchone()
@@ -114,6 +132,51 @@ def start_embedded(pgdata: Path) -> Warehouse:
             log.info("creating database %s in the embedded warehouse", DATABASE)
             conn.execute(f'create database "{DATABASE}"')
     return Warehouse(server.get_uri(DATABASE))
+
+
+def wait_until_recovered(pgdata: Path, timeout_seconds: float = 3600) -> None:
+    """Wait while the embedded server replays its write-ahead log after an unclean stop (a killed run).
+
+    Replay takes as long as the writes it redoes: minutes after a killed bulk load. The server says it is ready in
+    line 8 of ``postmaster.pid``; until then it refuses connections.
+    """
+    deadline = time.monotonic() + timeout_seconds
+    announced = False
+    while (status := _postmaster_status(pgdata)) != "ready":
+        if status is None:
+            raise WarehouseError(
+                f"the embedded PostgreSQL in {pgdata} stopped while starting; its log {pgdata / 'log'} ends with:\n"
+                + _log_tail(pgdata)
+            )
+        if time.monotonic() > deadline:
+            raise WarehouseError(f"the embedded PostgreSQL in {pgdata} was not ready after {timeout_seconds:.0f} s")
+        if not announced:
+            log.warning(
+                "the embedded warehouse was not stopped cleanly: PostgreSQL is replaying its log before it accepts "
+                "connections (progress in %s)",
+                pgdata / "log",
+            )
+            announced = True
+        time.sleep(1)
+    if announced:
+        log.warning("the embedded warehouse has recovered")
+
+
+def _postmaster_status(pgdata: Path) -> str | None:
+    """``starting``, ``ready`` or ``stopping`` while a postmaster runs in ``pgdata``; None when none does."""
+    try:
+        lines = (pgdata / "postmaster.pid").read_text().splitlines()
+        os.kill(int(lines[0]), 0)
+    except (FileNotFoundError, ProcessLookupError, ValueError, IndexError):
+        return None
+    return lines[7].strip() if len(lines) > 7 else "starting"
+
+
+def _log_tail(pgdata: Path, lines: int = 15) -> str:
+    server_log = pgdata / "log"
+    if not server_log.exists():
+        return "(no log)"
+    return "\n".join(server_log.read_text(errors="replace").splitlines()[-lines:])
 
 
 def stop_embedded(pgdata: Path) -> bool:
@@ -136,8 +199,6 @@ def psql_path() -> str:
 
 
 def _pgserver_system_user() -> str | None:
-    import os
-
     return "pgserver" if os.geteuid() == 0 else None
 
 

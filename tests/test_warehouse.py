@@ -48,3 +48,31 @@ def test_sqlalchemy_url_reaches_the_same_database(warehouse):
     with engine.connect() as conn:
         assert conn.execute(sqlalchemy.text("select current_user")).scalar() == "analyst"
     engine.dispose()
+
+
+def write_postmaster_pid(pgdata, pid: int, status: str) -> None:
+    """postmaster.pid as PostgreSQL writes it: pid first, the server's status on line 8."""
+    lines = [str(pid), str(pgdata), "1765100000", "5432", str(pgdata), "", "1 2", status]
+    (pgdata / "postmaster.pid").write_text("\n".join(lines) + "\n")
+
+
+def test_start_waits_while_the_server_replays_its_log(tmp_path, caplog):
+    import os
+    import threading
+    import time
+
+    write_postmaster_pid(tmp_path, os.getpid(), "starting")
+    threading.Timer(1.5, write_postmaster_pid, (tmp_path, os.getpid(), "ready")).start()
+    began = time.monotonic()
+    with caplog.at_level("WARNING", logger=wh.__name__):
+        wh.wait_until_recovered(tmp_path)
+    assert time.monotonic() - began >= 1.5
+    assert "replaying its log" in caplog.text and "has recovered" in caplog.text
+
+
+def test_a_server_that_dies_while_starting_names_its_log(tmp_path):
+    (tmp_path / "log").write_text("FATAL:  could not map anonymous shared memory\n")
+    dead = 2**22 + 1  # above the kernel's pid_max default: no process has it
+    write_postmaster_pid(tmp_path, dead, "starting")
+    with pytest.raises(wh.WarehouseError, match="could not map anonymous shared memory"):
+        wh.wait_until_recovered(tmp_path)
