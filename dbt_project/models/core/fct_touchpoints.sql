@@ -11,7 +11,7 @@
             {'columns': ['stitched_at']},
             {'columns': ['identifier_type', 'identifier_value']},
         ],
-        post_hook=["{{ restitch_customer_keys(this) }}", "analyze {{ this }}"],
+        post_hook=["{{ restitch_customer_keys(this) }}"] + written_rows_analyzed(),
     )
 }}
 {#-
@@ -22,9 +22,9 @@
     changed (or are new), so re-runs and overlapping loads never duplicate a touch and unchanged touches are not
     rewritten. Identity stitching is retroactive: after each incremental run the post-hook moves earlier touches
     whose identifier now belongs to a merged customer to that customer's key. After changing columns, rebuild
-    with --full-refresh. The last post-hook analyzes the table: the models built per customer read the run's touches
-    by stitched_at, and without fresh statistics PostgreSQL sees no row newer than its last analyze, plans for
-    one, and nests loops over thousands.
+    with --full-refresh. The last post-hook analyzes the table (written_rows_analyzed): the models built per
+    customer read the run's touches by stitched_at, and without fresh statistics PostgreSQL sees no row newer than
+    its last analyze, plans for one, and nests loops over thousands.
 
     Channel: the source's own channel when it states one, else the first matching rule of the seed
     channel_rules (by rule_order; patterns are case-insensitive regular expressions). Rules are evaluated once per
