@@ -167,6 +167,8 @@ def _postmaster_status(pgdata: Path) -> str | None:
     try:
         lines = (pgdata / "postmaster.pid").read_text().splitlines()
         os.kill(int(lines[0]), 0)
+    except PermissionError:
+        pass  # the process exists, under another user
     except (FileNotFoundError, ProcessLookupError, ValueError, IndexError):
         return None
     return lines[7].strip() if len(lines) > 7 else "starting"
