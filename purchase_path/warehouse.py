@@ -112,11 +112,14 @@ def start_embedded(pgdata: Path) -> Warehouse:
     pgdata.mkdir(parents=True, exist_ok=True)
     # pgserver logs every pg_ctl call's output at INFO, and the whole server log at ERROR when pg_ctl times out
     logging.getLogger("pgserver").setLevel(logging.CRITICAL)
+    if _postmaster_status(pgdata) == "starting":
+        wait_until_recovered(pgdata)  # one that an earlier, killed process started may still be replaying its log
     try:
         server = pgserver.get_server(pgdata, cleanup_mode=None)
     except subprocess.TimeoutExpired:
-        # pg_ctl gives up after pgserver's fixed 10 s, but the server it started is still replaying its log. Then a
-        # new handle finds it running (get_server would return the failed one it cached).
+        # pg_ctl gives up after pgserver's fixed 10 s, but the server it started is still replaying its log. Once it
+        # is ready a new handle finds it running (get_server would return the failed one it cached; pgserver
+        # refuses a running server that is not ready yet).
         wait_until_recovered(pgdata)
         server = pgserver.PostgresServer(pgdata, cleanup_mode=None)
     except subprocess.CalledProcessError as error:
@@ -124,7 +127,6 @@ def start_embedded(pgdata: Path) -> Warehouse:
             f"the embedded PostgreSQL in {pgdata} did not start; its log {pgdata / 'log'} ends with:\n"
             + _log_tail(pgdata)
         ) from error
-    wait_until_recovered(pgdata)  # a server started by an earlier, killed process may still be recovering
     admin = Warehouse(server.get_uri("postgres"))
     with admin.connect(autocommit=True) as conn:
         exists = conn.execute("select 1 from pg_database where datname = %s", (DATABASE,)).fetchone()
