@@ -40,7 +40,7 @@ import psycopg
 from bench.harness import SOURCE, bench_warehouse, machine, median, settle, timed
 from bench.records import STREAMS, contacts
 from connectors.core import loader, state
-from connectors.core.loader import COLUMNS, Batch, ensure_raw_table, merge_records
+from connectors.core.loader import COLUMNS, Batch, ensure_raw_table, merge_records, payload_hash
 from connectors.core.stream import Page, Record, Stream, Window
 from connectors.core.sync import sync_stream
 from purchase_path.warehouse import LOADER, Warehouse
@@ -53,7 +53,7 @@ PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def copy_text(records: Sequence[Record], batch: Batch, stream: Stream) -> bytes:
-    """The rows in COPY's text format, all seven columns, as a client that had them ready would send them."""
+    """The rows in COPY's text format, all eight columns, as a client that had them ready would send them."""
     tail = "\t".join(
         (
             batch.extracted_at.isoformat(),
@@ -64,8 +64,10 @@ def copy_text(records: Sequence[Record], batch: Batch, stream: Stream) -> bytes:
     )
     lines = []
     for record in records:
-        payload = orjson.dumps(record).decode().replace("\\", "\\\\")
-        lines.append(f"{stream.primary_key(record)}\t{payload}\t{stream.cursor(record).isoformat()}\t{tail}\n")
+        payload = orjson.dumps(record)
+        digest = int.from_bytes(payload_hash(payload), "big", signed=True)
+        text = payload.decode().replace("\\", "\\\\")
+        lines.append(f"{stream.primary_key(record)}\t{text}\t{stream.cursor(record).isoformat()}\t{tail}\t{digest}\n")
     return "".join(lines).encode()
 
 
@@ -85,12 +87,14 @@ def copy_binary(records: Sequence[Record], batch: Batch, stream: Stream) -> byte
     for record in records:
         payload = orjson.dumps(record)
         rows.append(
-            struct.pack("!h", 7)
+            struct.pack("!h", 8)
             + text(stream.primary_key(record))
             + struct.pack("!ib", len(payload) + 1, 1)
             + payload
             + timestamp(stream.cursor(record))
             + tail
+            + struct.pack("!i", 8)
+            + payload_hash(payload)
         )
     rows.append(struct.pack("!h", -1))
     return b"".join(rows)
@@ -187,7 +191,7 @@ def side_table(conn: psycopg.Connection, name: str, logged: bool, key: bool) -> 
     conn.execute(
         f"create {'' if logged else 'unlogged '}table {table} (natural_key text{' primary key' if key else ''}, "
         "payload jsonb not null, source_updated_at timestamptz, extracted_at timestamptz not null, "
-        "batch_id text not null, interval_start timestamptz, interval_end timestamptz)"
+        "batch_id text not null, interval_start timestamptz, interval_end timestamptz, payload_hash bigint)"
     )
     return table
 

@@ -68,24 +68,31 @@ def replaces(incoming: Record, current: Record | None) -> bool:
 
 
 def test_random_pages_end_as_the_merge_rule_says(conn):
-    """Pages mixing new keys, newer and older copies of stored keys, keys repeated within the page and records
-    without a cursor: the table ends exactly as the rules say."""
+    """Pages mixing new keys, newer and older copies of stored keys, unchanged re-pulls of stored records, keys
+    repeated within the page and records without a cursor: the table ends exactly as the rules say, and a row
+    re-pulled unchanged keeps the batch that first wrote it."""
     rng = random.Random(11)
     expected: dict[str, Record] = {}
+    written_by: dict[str, str] = {}
     for page_number in range(30):
         page = []
         for _ in range(rng.choice((1, 7, 60, 250))):
             key = f"k{rng.randrange(400)}"
+            if key in expected and rng.random() < 0.3:
+                page.append(dict(expected[key]))  # re-pulled as stored
+                continue
             version = None if rng.random() < 0.05 else rng.randrange(50)
             page.append(record(key, version, page=page_number, nonce=rng.random()))
         written = load(conn, page, page_number)
         changed = 0
         for key, incoming in page_newest(page).items():
-            if replaces(incoming, expected.get(key)):
+            if replaces(incoming, expected.get(key)) and incoming != expected.get(key):
                 expected[key] = incoming
+                written_by[key] = f"test.{page_number}"
                 changed += 1
         assert stored(conn) == expected
         assert written == changed
+    assert dict(conn.execute("select natural_key, batch_id from raw.test__things").fetchall()) == written_by
     assert conn.execute("select count(*) = count(distinct natural_key) from raw.test__things").fetchone()[0]
 
 
@@ -138,6 +145,52 @@ def test_rows_written_counts_new_and_replaced_not_older(conn):
     assert load(conn, [record("a", 5), record("b", 5)]) == 2
     assert load(conn, [record("a", 4), record("b", 6), record("c", 1)]) == 2  # "a" is older: kept as it was
     assert {key: r["version"] for key, r in stored(conn).items()} == {"a": 5, "b": 6, "c": 1}
+
+
+def test_an_unchanged_re_pull_is_left_as_stored(conn):
+    """Connectors re-pull a lookback window; what did not change keeps its row, extract time included, so dbt's
+    incremental models (which read raw by extracted_at) do not read it again."""
+    load(conn, [record("a", 1, text="same"), record("b", 1, text="before")], 1)
+    later = Batch(batch_id="test.2", extracted_at=T0 + timedelta(days=1), interval_start=None, interval_end=T0)
+    with conn.transaction():
+        written = merge_records(
+            conn, "test", STREAM, [record("a", 1, text="same"), record("b", 1, text="after")], later
+        )
+    assert written == 1
+    rows = conn.execute("select natural_key, batch_id, extracted_at from raw.test__things order by 1").fetchall()
+    assert rows == [("a", "test.1", T0), ("b", "test.2", T0 + timedelta(days=1))]
+    assert stored(conn)["b"]["text"] == "after"
+
+
+def test_a_re_pull_compares_the_payload_as_loaded(conn):
+    """A record whose NUL characters were removed on its first load is unchanged when re-pulled with them."""
+    load(conn, [record("a", 1, text="nul\x00here")], 1)
+    assert load(conn, [record("a", 1, text="nul\x00here")], 2) == 0
+    assert load(conn, [record("a", 1, text="nulhere")], 3) == 0  # what was stored: the same payload
+    assert conn.execute("select batch_id from raw.test__things").fetchone()[0] == "test.1"
+
+
+def test_a_raw_table_from_before_payload_hash_gets_the_column(conn):
+    """Raw tables created by an earlier version have no payload_hash: ensure_raw_table adds it, and their rows
+    (no hash) are written once more on their next re-pull, then left alone."""
+    conn.execute("drop table raw.test__things")
+    conn.execute(
+        "create table raw.test__things (natural_key text primary key, payload jsonb not null,"
+        " source_updated_at timestamptz, extracted_at timestamptz not null, batch_id text not null,"
+        " interval_start timestamptz, interval_end timestamptz)"
+    )
+    conn.execute(
+        "insert into raw.test__things (natural_key, payload, extracted_at, batch_id)"
+        """ values ('a', '{"id": "a", "version": null, "updatedAt": null}', now(), 'old')"""
+    )
+    ensure_raw_table(conn, "test", "things")
+    ensure_raw_table(conn, "test", "things")  # a second time finds the column
+    assert load(conn, [record("a", None)], 1) == 1
+    assert load(conn, [record("a", None)], 2) == 0
+    assert conn.execute("select batch_id, payload_hash is not null from raw.test__things").fetchone() == (
+        "test.1",
+        True,
+    )
 
 
 def test_within_a_page_the_newest_copy_wins_and_ties_go_to_the_later_one():

@@ -13,12 +13,17 @@ records are one page, or several pages a sync gathered into one commit (``page_e
    writing one of those keys in between. (sync.py already runs one sync per stream at a time.)
 3. The merge rule decides per key: a copy replaces the stored one unless both have cursors
    (``source_updated_at``) and the incoming one is older; with several pages, it decides page after page.
-   Older copies are dropped; stored rows that are replaced are deleted.
+   Older copies are dropped; stored rows that are replaced are deleted. A copy whose payload is the stored one's,
+   byte for byte (``payload_hash``), is dropped too: the stored row stays as it was, ``extracted_at`` included.
+   Connectors re-pull a lookback window (Matomo's last two days, Mailchimp's 14 days of campaign activity), and
+   most of what they re-pull has not changed; left alone, it is not re-read by dbt's incremental models, which
+   read raw by ``extracted_at`` (at 1,000,000 buyers, 135,000 of a day's Matomo visits were such re-pulls).
 4. Every row to write goes in with one ``COPY raw.<table> ... (format binary)``: COPY's batched insert, no
    temporary table, no ``insert ... on conflict`` row by row. A first sync, the bulk of all loading, deletes
    nothing.
 
-So a re-load replaces and never duplicates, and an older re-pull never overwrites a newer record. (Under the
+So a re-load replaces and never duplicates, an older re-pull never overwrites a newer record, and an unchanged
+re-pull writes nothing. ``extracted_at`` is therefore when the extract first received the row's content. (Under the
 default READ COMMITTED isolation; in a REPEATABLE READ transaction a concurrent merge can make this one fail on
 the primary key, never duplicate.) COPY data is built in bulk: orjson for the payload, PostgreSQL's binary COPY
 format for the framing (no escaping on our side, no text parsing on the server's), the batch's shared columns
@@ -48,6 +53,7 @@ surrogate, a Python object), raise :class:`UnloadableRecord` naming the stream a
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
 import json
 import logging
@@ -74,6 +80,7 @@ COLUMNS = (
     "batch_id",
     "interval_start",
     "interval_end",
+    "payload_hash",
 )
 
 # Rows per COPY write (50-100 KB): big enough that the per-call overhead vanishes, small enough that the server
@@ -117,17 +124,39 @@ def ensure_raw_table(conn: psycopg.Connection, source: str, stream: str) -> None
                     extracted_at       timestamptz not null,
                     batch_id           text        not null,
                     interval_start     timestamptz,
-                    interval_end       timestamptz
+                    interval_end       timestamptz,
+                    payload_hash       bigint
                 )
                 """
             ).format(table=raw_table(source, stream))
         )
+        _add_payload_hash(conn, source, stream)
         # dbt's incremental staging reads only the rows extracted since its last run (docs/warehouse.md).
         conn.execute(
             sql.SQL("create index if not exists {index} on {table} (extracted_at)").format(
                 index=sql.Identifier(f"{source}__{stream}__extracted_at"), table=raw_table(source, stream)
             )
         )
+
+
+def _add_payload_hash(conn: psycopg.Connection, source: str, stream: str) -> None:
+    """Add ``payload_hash`` to a raw table created before it existed. Its rows keep a null hash, so their next
+    re-pull is written once more. Looked up first: ``alter table`` would wait for every reader of the table (a
+    long dbt build) even when the column is there."""
+    present = conn.execute(
+        "select 1 from pg_attribute where attrelid = %s::regclass and attname = 'payload_hash' and not attisdropped",
+        (raw_table(source, stream).as_string(None),),
+    ).fetchone()
+    if not present:
+        conn.execute(
+            sql.SQL("alter table {table} add column payload_hash bigint").format(table=raw_table(source, stream))
+        )
+
+
+def payload_hash(payload: bytes) -> bytes:
+    """What identifies a payload's content: a 64-bit BLAKE2b digest of the JSON the loader writes, big-endian, as
+    PostgreSQL's binary ``bigint`` has it. Stored as ``payload_hash``; bench/warehouse_bench.py writes it too."""
+    return hashlib.blake2b(payload, digest_size=8).digest()
 
 
 @dataclass(frozen=True)
@@ -154,10 +183,11 @@ def _statements(source: str, stream: str) -> _Statements:
             " pg_advisory_xact_lock(hashtext(%s))"
         ),
         # Keys travel as one JSON array: orjson writes it in one call, where a list parameter is adapted key by
-        # key. The cursor comes back in microseconds since 2000-01-01, as binary COPY has it.
+        # key. The cursor comes back in microseconds since 2000-01-01, as binary COPY has it, the hash as bytes.
         stored=text(
-            "select natural_key, (extract(epoch from source_updated_at) * 1000000)::bigint - 946684800000000"
-            " from {table} where natural_key = any(array(select json_array_elements_text(%s::json)))"
+            "select natural_key, (extract(epoch from source_updated_at) * 1000000)::bigint - 946684800000000,"
+            " int8send(payload_hash) from {table}"
+            " where natural_key = any(array(select json_array_elements_text(%s::json)))"
         ),
         delete=text("delete from {table} where natural_key = any(array(select json_array_elements_text(%s::json)))"),
         copy=text("copy {table} ({columns}) from stdin (format binary)"),
@@ -194,7 +224,8 @@ def merge_records(
     page_ends: Sequence[int] | None = None,
     keyed: Keyed | None = None,
 ) -> int:
-    """COPY ``records`` into the stream's raw table, merged on the natural key. Returns rows written.
+    """COPY ``records`` into the stream's raw table, merged on the natural key. Returns rows written (a record
+    left as stored, older or unchanged, is not written).
 
     Runs in the caller's transaction: on an autocommit connection, open one (``with conn.transaction():``) first.
 
@@ -217,14 +248,16 @@ def merge_records(
     with conn.cursor() as cursor:
         cursor.execute(statements.lock, (_lock_key(source, stream.name),))
         cursor.execute(statements.stored, (_json_array(keys if chains is None else list(chains)),))
-        stored: dict[str, int | None] = dict(cursor.fetchall())
+        found = cursor.fetchall()
+        stored: dict[str, int | None] = {key: moment for key, moment, _ in found}
         page = _winners(keys, micros, chains, stored)
+        rows = _RowEncoder(source, stream.name, records, keys, micros)
         if stored:
+            page = rows.changed(page, {key: digest for key, _, digest in found})
             replaced = [keys[position] for position in page if keys[position] in stored]
             if replaced:
                 cursor.execute(statements.delete, (_json_array(replaced),))
         if page:
-            rows = _RowEncoder(source, stream.name, records, keys, micros)
             with cursor.copy(statements.copy) as copy:
                 for chunk in rows.binary_copy(page, _batch_fields(batch)):
                     copy.write(chunk)
@@ -330,6 +363,7 @@ _LENGTH = struct.Struct("!i").pack
 _TIMESTAMP = struct.Struct("!iq").pack  # length 8, microseconds
 _NULL = _LENGTH(-1)
 _FIELDS = len(COLUMNS)
+_HASH_LENGTH = _LENGTH(8)  # payload_hash: a bigint, written as its 8 big-endian bytes
 _PAYLOAD_START = struct.Struct("!ib").pack  # length, then jsonb's binary format version (1)
 _POSTGRES_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -355,7 +389,7 @@ def _timestamp_field(moment: datetime | None) -> bytes:
 
 
 def _batch_fields(batch: Batch) -> bytes:
-    """The last four columns of a raw row, the same for the whole batch: encoded once."""
+    """The four columns after the cursor (extracted_at to interval_end), the same for the whole batch: encoded once."""
     batch_id = batch.batch_id.encode()
     return b"".join(
         (
@@ -382,32 +416,53 @@ class _RowEncoder:
         self.source, self.stream = source, stream
         self.records, self.keys, self.micros = records, keys, micros
         self.cleaned: list[str] = []
+        self.payloads: dict[int, bytes] = {}  # written already, by changed(): position → payload
+
+    def changed(self, positions: Sequence[int], stored: dict[str, bytes | None]) -> list[int]:
+        """``positions`` less the records whose payload hashes as their key's stored row does (``stored``: key →
+        its payload_hash, for the keys stored)."""
+        kept = []
+        compared = [position for position in positions if self.keys[position] in stored]
+        self.payloads = dict(zip(compared, self._payloads(compared), strict=True))
+        for position in positions:
+            payload = self.payloads.get(position)
+            if payload is None or payload_hash(payload) != stored[self.keys[position]]:
+                kept.append(position)
+        return kept
 
     def binary_copy(self, positions: Sequence[int], batch_fields: bytes) -> Iterator[bytes]:
-        """Header, rows in chunks of ``CHUNK_ROWS``, trailer. Each row: key, payload, cursor, the batch's fields."""
+        """Header, rows in chunks of ``CHUNK_ROWS``, trailer. Each row: key, payload, cursor, the batch's fields,
+        the payload's hash."""
         yield COPY_HEADER
         for start in range(0, len(positions), CHUNK_ROWS):
             yield self._chunk(positions[start : start + CHUNK_ROWS], batch_fields)
         yield COPY_TRAILER
 
     def _chunk(self, positions: Sequence[int], batch_fields: bytes) -> bytes:
-        # Column by column in comprehensions: in CPython, much cheaper than a loop that builds row after row.
+        if self.payloads:
+            missing = [position for position in positions if position not in self.payloads]
+            self.payloads.update(zip(missing, self._payloads(missing), strict=True))
+            payloads = [self.payloads[position] for position in positions]
+        else:
+            payloads = self._payloads(positions)
+        keys = [self.keys[position].encode() for position in positions]
+        micros = [self.micros[position] for position in positions]
+        return _rows(keys, payloads, micros, batch_fields)
+
+    def _payloads(self, positions: Sequence[int]) -> list[bytes]:
+        """The JSON written for each record, as a comprehension: in CPython much cheaper than a loop."""
         try:
             payloads = [orjson.dumps(self.records[position]) for position in positions]
         except (orjson.JSONEncodeError, TypeError):
             payloads = [
                 _json(self.source, self.stream, self.keys[position], self.records[position]) for position in positions
             ]
-        keys = [self.keys[position].encode() for position in positions]
-        micros = [self.micros[position] for position in positions]
-        chunk = _rows(keys, payloads, micros, batch_fields)
-        if _NUL_ESCAPE in chunk:  # rare: find the records that hold a NUL, write the chunk again
+        if any(_NUL_ESCAPE in payload for payload in payloads):  # rare: write the records holding a NUL again
             payloads = [
                 self._without_nul(position, payload) if _NUL_ESCAPE in payload else payload
                 for position, payload in zip(positions, payloads, strict=True)
             ]
-            chunk = _rows(keys, payloads, micros, batch_fields)
-        return chunk
+        return payloads
 
     def _without_nul(self, position: int, payload: bytes) -> bytes:
         key = self.keys[position]
@@ -439,6 +494,8 @@ def _rows(keys: list[bytes], payloads: list[bytes], micros: list[int | None], ba
                 payloads,
                 [_NULL if moment is None else _TIMESTAMP(8, moment) for moment in micros],
                 itertools.repeat(batch_fields),
+                itertools.repeat(_HASH_LENGTH),
+                [payload_hash(payload) for payload in payloads],
             )
         )
     )
