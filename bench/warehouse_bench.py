@@ -69,7 +69,7 @@ from connectors import mailchimp as mailchimp_connector
 from connectors import matomo as matomo_connector
 from connectors import offline as offline_connector
 from connectors import questionpro as questionpro_connector
-from connectors.core.loader import Batch, merge_records
+from connectors.core.loader import COLUMNS, Batch, merge_records, payload_hash
 from connectors.core.stream import Stream
 from sandbox import offline as offline_export
 from sandbox.timefmt import from_ms
@@ -179,17 +179,19 @@ class Spool:
         table = f"{source}__{stream.name}"
         cursor = stream.cursor(record)
         extracted_at, interval_start, interval_end = pulled_after(cursor, self.split)
-        if extracted is not None:  # re-pulled after its cursor's day (a lookback): the last run that pulled it
+        if extracted is not None:  # stored by a later run than its cursor's day (a lookback re-pull that changed it)
             extracted_at, interval_start = extracted, extracted - EXTRACT_DELAY - timedelta(days=1)
             interval_end = interval_start + timedelta(days=1)
+        payload = orjson.dumps(record)
         fields = (
             str(stream.primary_key(record)),
-            orjson.dumps(record).decode(),
+            payload.decode(),
             cursor.isoformat() if cursor else None,
             extracted_at.isoformat(),
             f"bench-{interval_start.date()}",
             interval_start.isoformat(),
             interval_end.isoformat(),
+            str(int.from_bytes(payload_hash(payload), "big", signed=True)),  # as the loader stores it
         )
         self._file(table, "history").write("\t".join(_copy_field(f) for f in fields) + "\n")
         self.counts.setdefault(table, [0, 0])[0] += 1
@@ -289,7 +291,8 @@ class CampaignTotals:
 
 def mailchimp_records(world: ChunkWorld, split: Split, spool: Spool) -> dict[tuple[str, int], CampaignTotals]:
     """Members and per-recipient email activity. The daily run re-pulls the whole activity of every campaign sent
-    within the connector's lookback (14 days), so day D holds all of those recipients again."""
+    within the connector's lookback (14 days), so day D holds all of those recipients again; the loader writes
+    those whose activity changed."""
     members_stream, _, activity_stream = mailchimp_connector.streams(mailchimp_connector.DEFAULT_LOOKBACK, {})
     lookback_ms = int(mailchimp_connector.DEFAULT_LOOKBACK.total_seconds() * 1000)
     api = MailchimpApi(world, Clock(split.end_ms))
@@ -314,7 +317,11 @@ def mailchimp_records(world: ChunkWorld, split: Split, spool: Spool) -> dict[tup
                 actions = [a for a in member.received[send.seq] if a.at <= clock]
                 record = api._recipient(send, member, actions)
                 if not is_day:
-                    spool.history("mailchimp", _activity_at(activity_stream, sent), record, extracted=last_pull)
+                    # The loader leaves a re-pull that did not change as stored: the row keeps the extract time
+                    # of the first run that saw the recipient's last action.
+                    changed = pulled_after(from_ms(max((a.at for a in actions), default=send.at)), split)[0]
+                    extracted = min(changed, last_pull)
+                    spool.history("mailchimp", _activity_at(activity_stream, sent), record, extracted=extracted)
                 else:
                     spool.day("mailchimp", activity_stream, record)
                 opens = sum(a.kind == "open" for a in actions)
@@ -450,7 +457,7 @@ def generate(config: WorldConfig, split: Split, folder: Path, chunk_size: int, w
 
 # -- loading ---------------------------------------------------------------------------------------------------
 
-RAW_COLUMNS = "natural_key, payload, source_updated_at, extracted_at, batch_id, interval_start, interval_end"
+RAW_COLUMNS = ", ".join(COLUMNS)
 
 
 def connector_streams(day_folder: Path) -> dict[str, tuple[str, Stream]]:
