@@ -76,29 +76,16 @@ new_touchpoints as (
 
 ),
 
--- What GA4 assumes when a visit lacks parts of its source: no source and no referrer is (direct) / (none); a
--- referrer alone is <referrer> / referral; a Google Ads click id alone (auto-tagging) is google / cpc. Only a web
+-- The parts of a touch's source it lacks, filled as GA4 fills them (macros/ga4_traffic_defaults.sql). Only a web
 -- visit can be direct: another touch without any traffic information (a CRM record, a survey) matches no rule.
 traffic_combinations as (
 
     select distinct
         traffic_key,
         source_system,
-        coalesce(
-            traffic_source,
-            case when click_id_type = 'gclid' then 'google' end,
-            referrer_domain,
-            case when touch_type = 'web_visit' then '(direct)' else '' end
-        ) as rule_source,
-        coalesce(
-            traffic_medium,
-            case
-                when traffic_source is null and click_id_type = 'gclid' then 'cpc'
-                when traffic_source is null and referrer_domain is not null then 'referral'
-                when traffic_source is null then '(none)'
-                else '(not set)'
-            end
-        ) as rule_medium,
+        {{ ga4_traffic_source(direct="case when touch_type = 'web_visit' then '(direct)' else '' end") }}
+            as rule_source,
+        {{ ga4_traffic_medium() }} as rule_medium,
         coalesce(campaign, '') as rule_campaign,
         coalesce(referrer_domain, '') as rule_referrer_domain,
         click_id_type
