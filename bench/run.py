@@ -150,7 +150,8 @@ def render_loader(by_shape: dict[str, list[dict]], rows: list[dict]) -> list[str
         "commit with its bookmark and audit row. *A commit per page*: `merge_records` and a commit per page, as a sync "
         "loaded before it gathered pages. The peer is one `COPY raw.bench__peer (columns) FROM STDIN` of rows "
         "serialised before the timing, in COPY's text or binary format, into an empty table. Re-load: the same rows "
-        f"again (every row replaced). Medians of {rows[0]['trials']} runs, the steps' order rotated between runs, a "
+        "again, found stored and unchanged (the loader compares their `payload_hash` and writes none of them). "
+        f"Medians of {rows[0]['trials']} runs, the steps' order rotated between runs, a "
         "checkpoint before each timing. Records/s:",
         "",
         "| records | page | loader | loader, re-load | loader, a commit per page | plain COPY, text "
