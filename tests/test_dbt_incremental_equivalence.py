@@ -32,8 +32,6 @@ COMPARED_TABLES = (
     "core.int_rule_based_credits",
     "marts.mart_journeys",
     "intermediate.int_customer_stages_reached",
-    "intermediate.int_customer_sources_referrers",
-    "intermediate.int_customer_content_engagement",
     "intermediate.int_identity_graph_edges",
     "intermediate.int_matomo__identity_links",
     "intermediate.int_identities_stitched",
@@ -152,8 +150,6 @@ PER_CUSTOMER_TABLES = {
     "core.int_rule_based_credits": "touches_stitched_at",
     "marts.mart_journeys": "touches_stitched_at",
     "intermediate.int_customer_stages_reached": "touches_stitched_at",
-    "intermediate.int_customer_sources_referrers": "touches_stitched_at",
-    "intermediate.int_customer_content_engagement": "touches_stitched_at",
 }
 
 

@@ -22,8 +22,6 @@ CORE_SELECTION = [
     "+path:models/attribution",
     "+mart_journeys",
     "+int_customer_stages_reached",
-    "+int_customer_sources_referrers",
-    "+int_customer_content_engagement",
     "+ad_performance_snapshot",
     "--indirect-selection",
     "cautious",

@@ -4,52 +4,78 @@
     visit landing on the page in their journey. Sessions are the customer's stitched web sessions
     (fct_web_sessions: visits within session_timeout_minutes, across devices and analytics tools); the month is the
     session's start in the report time zone.
-
-    Summed from int_customer_content_engagement, the same counts per customer, rebuilt daily for the customers
-    whose touches changed: distinct visitors are the customers with a session, distinct purchases add up across
-    customers. A page and month with purchases in journeys but no session that started there has no row.
 -#}
 with
 
-per_customer as (
+web_sessions as (
 
-    select * from {{ ref('int_customer_content_engagement') }}
+    select * from {{ ref('fct_web_sessions') }}
 
 ),
 
-page_months as (
+conversion_touches as (
+
+    select * from {{ ref('int_conversion_touches') }}
+
+),
+
+touchpoints as (
+
+    select * from {{ ref('fct_touchpoints') }}
+
+),
+
+page_sessions as (
 
     select
-        session_month,
-        landing_page,
-        sum(sessions) as sessions,
-        count(*) filter (where sessions > 0) as visitors,
-        sum(bounces) as bounces,
-        sum(engagement_seconds) as engagement_seconds,
-        sum(sessions_with_order) as sessions_with_order,
-        sum(purchases_in_journeys) as purchases_in_journeys
-    from per_customer
+        cast(date_trunc('month', session_date) as date) as session_month,
+        coalesce(landing_page, '(not set)') as landing_page,
+        count(*) as sessions,
+        count(distinct customer_key) as visitors,
+        count(*) filter (where is_bounce) as bounces,
+        avg(coalesce(engagement_seconds, 0)) as average_engagement_seconds,
+        count(*) filter (where has_order) as sessions_with_order
+    from web_sessions
     group by
-        session_month,
-        landing_page
-    having sum(sessions) > 0
+        cast(date_trunc('month', session_date) as date),
+        coalesce(landing_page, '(not set)')
+
+),
+
+journey_landings as (
+
+    select
+        cast(date_trunc('month', touchpoints.touch_date) as date) as session_month,
+        coalesce(touchpoints.landing_page, '(not set)') as landing_page,
+        count(distinct conversion_touches.conversion_id) as purchases_in_journeys
+    from conversion_touches
+    inner join touchpoints
+        on touchpoints.touch_id = conversion_touches.touch_id
+    where touchpoints.touch_type = 'web_visit'
+    group by
+        cast(date_trunc('month', touchpoints.touch_date) as date),
+        coalesce(touchpoints.landing_page, '(not set)')
 
 ),
 
 final as (
 
     select
-        cast(session_month as date) as session_month,
-        cast(landing_page as text) as landing_page,
-        cast(sessions as bigint) as sessions,
-        cast(visitors as bigint) as visitors,
-        cast(bounces as bigint) as bounces,
-        cast(bounces / cast(sessions as numeric) as double precision) as bounce_rate,
-        cast(engagement_seconds / cast(sessions as numeric) as double precision) as average_engagement_seconds,
-        cast(sessions_with_order as bigint) as sessions_with_order,
-        cast(sessions_with_order / cast(sessions as numeric) as double precision) as conversion_rate,
-        cast(purchases_in_journeys as bigint) as purchases_in_journeys
-    from page_months
+        cast(page_sessions.session_month as date) as session_month,
+        cast(page_sessions.landing_page as text) as landing_page,
+        cast(page_sessions.sessions as bigint) as sessions,
+        cast(page_sessions.visitors as bigint) as visitors,
+        cast(page_sessions.bounces as bigint) as bounces,
+        cast(page_sessions.bounces / cast(page_sessions.sessions as numeric) as double precision) as bounce_rate,
+        cast(page_sessions.average_engagement_seconds as double precision) as average_engagement_seconds,
+        cast(page_sessions.sessions_with_order as bigint) as sessions_with_order,
+        cast(page_sessions.sessions_with_order / cast(page_sessions.sessions as numeric) as double precision)
+            as conversion_rate,
+        cast(coalesce(journey_landings.purchases_in_journeys, 0) as bigint) as purchases_in_journeys
+    from page_sessions
+    left join journey_landings
+        on journey_landings.session_month = page_sessions.session_month
+        and journey_landings.landing_page = page_sessions.landing_page
 
 )
 

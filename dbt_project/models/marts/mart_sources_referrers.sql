@@ -7,38 +7,162 @@
     than the purchases). Visits count in the month they happened; purchases in the month of the purchase.
     Sources and referrers are as the web analytics recorded them (utm_source, utm_medium, the referring domain);
     a visit without any is `(direct)` / `(none)`, GA4's name for it.
-
-    Summed from int_customer_sources_referrers, the same counts per customer, rebuilt daily for the customers whose
-    touches changed: distinct visitors are the customers with a visit, distinct purchases add up across customers.
 -#}
 with
 
-per_customer as (
+touchpoints as (
 
-    select * from {{ ref('int_customer_sources_referrers') }}
+    select * from {{ ref('fct_touchpoints') }}
+
+),
+
+conversion_touches as (
+
+    select * from {{ ref('int_conversion_touches') }}
+
+),
+
+visits as (
+
+    select
+        touch_id,
+        customer_key,
+        cast(date_trunc('month', touch_date) as date) as report_month,
+        coalesce(
+            traffic_source,
+            case when click_id_type = 'gclid' then 'google' end,
+            referrer_domain,
+            '(direct)'
+        ) as traffic_source,
+        coalesce(
+            traffic_medium,
+            case
+                when traffic_source is null and click_id_type = 'gclid' then 'cpc'
+                when traffic_source is null and referrer_domain is not null then 'referral'
+                when traffic_source is null then '(none)'
+                else '(not set)'
+            end
+        ) as traffic_medium,
+        coalesce(referrer_domain, '(none)') as referrer_domain,
+        channel
+    from touchpoints
+    where touch_type = 'web_visit'
+
+),
+
+visit_counts as (
+
+    select
+        report_month,
+        traffic_source,
+        traffic_medium,
+        referrer_domain,
+        min(channel) as channel,
+        count(*) as visits,
+        count(distinct customer_key) as visitors
+    from visits
+    group by
+        report_month,
+        traffic_source,
+        traffic_medium,
+        referrer_domain
+
+),
+
+journey_visits as (
+
+    select
+        conversion_touches.conversion_id,
+        conversion_touches.touch_position,
+        conversion_touches.touch_count,
+        conversion_touches.revenue,
+        cast(date_trunc('month', conversion_touches.conversion_date) as date) as report_month,
+        visits.traffic_source,
+        visits.traffic_medium,
+        visits.referrer_domain,
+        visits.channel
+    from conversion_touches
+    inner join visits
+        on visits.touch_id = conversion_touches.touch_id
+
+),
+
+conversion_counts as (
+
+    select
+        report_month,
+        traffic_source,
+        traffic_medium,
+        referrer_domain,
+        min(channel) as channel,
+        count(distinct conversion_id) filter (where touch_position = 1) as first_touch_conversions,
+        count(distinct conversion_id) filter (where touch_position = touch_count) as last_touch_conversions,
+        count(distinct conversion_id) as assisted_conversions
+    from journey_visits
+    group by
+        report_month,
+        traffic_source,
+        traffic_medium,
+        referrer_domain
+
+),
+
+last_touch_revenue as (
+
+    select
+        report_month,
+        traffic_source,
+        traffic_medium,
+        referrer_domain,
+        sum(revenue) as last_touch_revenue
+    from journey_visits
+    where touch_position = touch_count
+    group by
+        report_month,
+        traffic_source,
+        traffic_medium,
+        referrer_domain
+
+),
+
+keys as (
+
+    select report_month, traffic_source, traffic_medium, referrer_domain from visit_counts
+    union
+    select report_month, traffic_source, traffic_medium, referrer_domain from conversion_counts
 
 ),
 
 final as (
 
     select
-        cast(report_month as date) as report_month,
-        cast(traffic_source as text) as traffic_source,
-        cast(traffic_medium as text) as traffic_medium,
-        cast(referrer_domain as text) as referrer_domain,
-        cast(coalesce(min(visit_channel), min(conversion_channel)) as text) as channel,
-        cast(sum(visits) as bigint) as visits,
-        cast(count(*) filter (where visits > 0) as bigint) as visitors,
-        cast(sum(first_touch_conversions) as bigint) as first_touch_conversions,
-        cast(sum(last_touch_conversions) as bigint) as last_touch_conversions,
-        cast(sum(assisted_conversions) as bigint) as assisted_conversions,
-        cast(coalesce(sum(last_touch_revenue), 0) as numeric) as last_touch_revenue
-    from per_customer
-    group by
-        report_month,
-        traffic_source,
-        traffic_medium,
-        referrer_domain
+        cast(keys.report_month as date) as report_month,
+        cast(keys.traffic_source as text) as traffic_source,
+        cast(keys.traffic_medium as text) as traffic_medium,
+        cast(keys.referrer_domain as text) as referrer_domain,
+        cast(coalesce(visit_counts.channel, conversion_counts.channel) as text) as channel,
+        cast(coalesce(visit_counts.visits, 0) as bigint) as visits,
+        cast(coalesce(visit_counts.visitors, 0) as bigint) as visitors,
+        cast(coalesce(conversion_counts.first_touch_conversions, 0) as bigint) as first_touch_conversions,
+        cast(coalesce(conversion_counts.last_touch_conversions, 0) as bigint) as last_touch_conversions,
+        cast(coalesce(conversion_counts.assisted_conversions, 0) as bigint) as assisted_conversions,
+        cast(coalesce(last_touch_revenue.last_touch_revenue, 0) as numeric) as last_touch_revenue
+    from keys
+    left join visit_counts
+        on visit_counts.report_month = keys.report_month
+        and visit_counts.traffic_source = keys.traffic_source
+        and visit_counts.traffic_medium = keys.traffic_medium
+        and visit_counts.referrer_domain = keys.referrer_domain
+    left join conversion_counts
+        on conversion_counts.report_month = keys.report_month
+        and conversion_counts.traffic_source = keys.traffic_source
+        and conversion_counts.traffic_medium = keys.traffic_medium
+        and conversion_counts.referrer_domain = keys.referrer_domain
+    left join last_touch_revenue
+        on last_touch_revenue.report_month = keys.report_month
+        and last_touch_revenue.traffic_source = keys.traffic_source
+        and last_touch_revenue.traffic_medium = keys.traffic_medium
+        and last_touch_revenue.referrer_domain = keys.referrer_domain
 
 )
 
