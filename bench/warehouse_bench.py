@@ -20,8 +20,9 @@ without sockets:
    (what the daily run for day D pulls at the end of D) as JSON lines.
 2. **Load the history** with plain ``COPY`` into the raw tables (created empty by
    ``connectors.registry.ensure_raw_tables``, truncated first). Each row's ``extracted_at`` is the end of the day
-   its cursor falls in (when the daily run would have pulled it), so dbt's incremental lookback
-   (``incremental_lookback_days``) sees the history as history.
+   its cursor falls in (when the daily run would have pulled it; for Mailchimp's re-pulled activity, the day of the
+   recipient's last action, as the loader leaves the later, unchanged re-pulls as stored), so dbt's incremental
+   lookback (``incremental_lookback_days``) sees the history as history. ``payload_hash`` is the loader's digest.
 3. **Full build**: ``dbt build --full-refresh`` (models, seeds, snapshot and data tests; what a first deployment and
    the weekly full build run). Like Airflow's dbt tasks, both builds leave the dbt unit tests out (they test SQL,
    not data: ``purchase_path.transform.PRODUCTION_BUILD_FLAGS``).
