@@ -1,14 +1,24 @@
 {{ incremental_by_record('order_id', unique=true, stamped=true) }}
 {#- Matomo ecommerce orders: the `ecommerceOrder` actions of the visits. Revenue is in the site's currency. -#}
+-- depends_on: {{ ref('stg_matomo__visits') }}
 with
+
+source as (
+
+    -- An order and the visit it was placed in are written together (int_matomo__touchpoints joins them).
+    select * from {{ source('matomo', 'matomo__visits') }} as raw_record
+    where {{ visits_staged_since_last_run('raw_record') }}
+
+),
 
 visits as (
 
-    -- A visit re-pulled as stored is skipped here as in stg_matomo__visits (same record, same hash), so an order
-    -- and the visit it was placed in are re-written together (int_matomo__touchpoints joins them).
-    select * from {{ source('matomo', 'matomo__visits') }} as raw_record
-    where {{ extracted_since_last_run('extracted_at') }}
-        and {{ record_changed('raw_record', 'visit_id') }}
+    select
+        natural_key,
+        extracted_at,
+        {{ payload_read_once('source') }} as payload
+    from source
+    offset 0
 
 ),
 
@@ -28,7 +38,6 @@ orders as (
         cast(action ->> 'items' as integer) as items,
         coalesce(nullif(visits.payload ->> 'siteCurrency', ''), 'USD') as currency,
         cast(visits.extracted_at as timestamptz) as extracted_at,
-        {{ record_hash('visits') }} as record_hash,
         {{ run_stamp() }} as written_at
     from visits
     cross join lateral jsonb_array_elements(

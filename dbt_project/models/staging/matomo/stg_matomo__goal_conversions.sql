@@ -1,11 +1,23 @@
-{{ incremental_by_record('visit_id') }}
+{{ incremental_by_record('visit_id', stamped=true) }}
 {#- Matomo goal conversions: the `goal` actions of the visits (one row per goal reached in a visit). -#}
+-- depends_on: {{ ref('stg_matomo__visits') }}
 with
+
+source as (
+
+    select * from {{ source('matomo', 'matomo__visits') }} as raw_record
+    where {{ visits_staged_since_last_run('raw_record') }}
+
+),
 
 visits as (
 
-    select * from {{ source('matomo', 'matomo__visits') }}
-    where {{ extracted_since_last_run('extracted_at') }}
+    select
+        natural_key,
+        extracted_at,
+        {{ payload_read_once('source') }} as payload
+    from source
+    offset 0
 
 ),
 
@@ -20,7 +32,8 @@ goals as (
         nullif(visits.payload ->> 'userId', '') as user_id,
         action ->> 'url' as url,
         cast(action ->> 'revenue' as numeric) as revenue,
-        cast(visits.extracted_at as timestamptz) as extracted_at
+        cast(visits.extracted_at as timestamptz) as extracted_at,
+        {{ run_stamp() }} as written_at
     from visits
     cross join lateral jsonb_array_elements(
         case when jsonb_typeof(visits.payload -> 'actionDetails') = 'array'

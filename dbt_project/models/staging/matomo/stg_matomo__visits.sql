@@ -15,67 +15,54 @@ source as (
 
 ),
 
-deduplicated as (
+visits as (
 
-    select distinct on (natural_key) *
-    from source
-    order by natural_key, source_updated_at desc nulls last, extracted_at desc
-
-),
-
-entry_pages as (
-
+    -- One row per visit already (natural_key is the raw table's primary key); each payload decompressed once.
     select
-        deduplicated.natural_key,
-        (
-            select action ->> 'url'
-            from jsonb_array_elements(
-                case when jsonb_typeof(deduplicated.payload -> 'actionDetails') = 'array'
-                    then deduplicated.payload -> 'actionDetails' else '[]'::jsonb end
-            ) with ordinality as actions (action, position)
-            where action ->> 'type' = 'action'
-            order by position
-            limit 1
-        ) as entry_url
-    from deduplicated
+        natural_key,
+        extracted_at,
+        payload_hash,
+        {{ payload_read_once('source') }} as payload
+    from source
+    offset 0
 
 ),
 
 renamed as (
 
     select
-        cast(deduplicated.natural_key as text) as visit_id,
-        nullif(deduplicated.payload ->> 'visitorId', '') as visitor_id,
-        nullif(deduplicated.payload ->> 'userId', '') as user_id,
-        cast(deduplicated.payload ->> 'idSite' as integer) as site_id,
-        to_timestamp(cast(deduplicated.payload ->> 'firstActionTimestamp' as bigint)) as first_action_at,
-        to_timestamp(cast(deduplicated.payload ->> 'lastActionTimestamp' as bigint)) as last_action_at,
-        cast(deduplicated.payload ->> 'serverDate' as date) as site_date,
-        nullif(deduplicated.payload ->> 'referrerType', '') as referrer_type,
-        nullif(deduplicated.payload ->> 'referrerName', '') as referrer_name,
-        nullif(deduplicated.payload ->> 'referrerKeyword', '') as referrer_keyword,
-        nullif(deduplicated.payload ->> 'referrerUrl', '') as referrer_url,
-        lower(substring(deduplicated.payload ->> 'referrerUrl' from '^[a-zA-Z]+://(?:www\.)?([^/:?#]+)')) as referrer_domain,
-        nullif(deduplicated.payload ->> 'campaignName', '') as campaign_name,
-        nullif(deduplicated.payload ->> 'campaignSource', '') as campaign_source,
-        nullif(deduplicated.payload ->> 'campaignMedium', '') as campaign_medium,
-        nullif(deduplicated.payload ->> 'campaignKeyword', '') as campaign_keyword,
-        nullif(deduplicated.payload ->> 'campaignContent', '') as campaign_content,
+        cast(visits.natural_key as text) as visit_id,
+        nullif(visits.payload ->> 'visitorId', '') as visitor_id,
+        nullif(visits.payload ->> 'userId', '') as user_id,
+        cast(visits.payload ->> 'idSite' as integer) as site_id,
+        to_timestamp(cast(visits.payload ->> 'firstActionTimestamp' as bigint)) as first_action_at,
+        to_timestamp(cast(visits.payload ->> 'lastActionTimestamp' as bigint)) as last_action_at,
+        cast(visits.payload ->> 'serverDate' as date) as site_date,
+        nullif(visits.payload ->> 'referrerType', '') as referrer_type,
+        nullif(visits.payload ->> 'referrerName', '') as referrer_name,
+        nullif(visits.payload ->> 'referrerKeyword', '') as referrer_keyword,
+        nullif(visits.payload ->> 'referrerUrl', '') as referrer_url,
+        lower(substring(visits.payload ->> 'referrerUrl' from '^[a-zA-Z]+://(?:www\.)?([^/:?#]+)')) as referrer_domain,
+        nullif(visits.payload ->> 'campaignName', '') as campaign_name,
+        nullif(visits.payload ->> 'campaignSource', '') as campaign_source,
+        nullif(visits.payload ->> 'campaignMedium', '') as campaign_medium,
+        nullif(visits.payload ->> 'campaignKeyword', '') as campaign_keyword,
+        nullif(visits.payload ->> 'campaignContent', '') as campaign_content,
         entry_pages.entry_url,
         coalesce(
             nullif(split_part(regexp_replace(entry_pages.entry_url, '^[a-zA-Z]+://[^/?#]*', ''), '?', 1), ''), '/'
         ) as entry_path,
-        cast(deduplicated.payload ->> 'actions' as integer) as actions,
-        cast(deduplicated.payload ->> 'visitDuration' as integer) as visit_duration_seconds,
-        cast(deduplicated.payload ->> 'actions' as integer) = 1 as is_bounce,
-        cast(deduplicated.payload ->> 'goalConversions' as integer) as goal_conversions,
-        deduplicated.payload ->> 'visitEcommerceStatus' = 'ordered' as has_ecommerce_order,
-        nullif(deduplicated.payload ->> 'deviceType', '') as device_type,
-        nullif(deduplicated.payload ->> 'visitorType', '') as visitor_type,
-        cast(deduplicated.payload ->> 'visitCount' as integer) as visit_count,
-        nullif(deduplicated.payload ->> 'countryCode', '') as country_code,
+        cast(visits.payload ->> 'actions' as integer) as actions,
+        cast(visits.payload ->> 'visitDuration' as integer) as visit_duration_seconds,
+        cast(visits.payload ->> 'actions' as integer) = 1 as is_bounce,
+        cast(visits.payload ->> 'goalConversions' as integer) as goal_conversions,
+        visits.payload ->> 'visitEcommerceStatus' = 'ordered' as has_ecommerce_order,
+        nullif(visits.payload ->> 'deviceType', '') as device_type,
+        nullif(visits.payload ->> 'visitorType', '') as visitor_type,
+        cast(visits.payload ->> 'visitCount' as integer) as visit_count,
+        nullif(visits.payload ->> 'countryCode', '') as country_code,
         coalesce(
-            nullif(deduplicated.payload ->> 'dimension1', ''),
+            nullif(visits.payload ->> 'dimension1', ''),
             substring(entry_pages.entry_url from '[?&]gclid=([^&#]+)')
         ) as gclid,
         substring(entry_pages.entry_url from '[?&]fbclid=([^&#]+)') as fbclid,
@@ -86,12 +73,21 @@ renamed as (
         substring(entry_pages.entry_url from '[?&]utm_campaign=([^&#]+)') as utm_campaign,
         substring(entry_pages.entry_url from '[?&]utm_term=([^&#]+)') as utm_term,
         substring(entry_pages.entry_url from '[?&]utm_content=([^&#]+)') as utm_content,
-        coalesce(nullif(deduplicated.payload ->> 'siteCurrency', ''), 'USD') as site_currency,
-        cast(deduplicated.extracted_at as timestamptz) as extracted_at,
-        {{ record_hash('deduplicated') }} as record_hash,
+        coalesce(nullif(visits.payload ->> 'siteCurrency', ''), 'USD') as site_currency,
+        cast(visits.extracted_at as timestamptz) as extracted_at,
+        {{ record_hash('visits') }} as record_hash,
         {{ run_stamp() }} as written_at
-    from deduplicated
-    left join entry_pages on entry_pages.natural_key = deduplicated.natural_key
+    from visits
+    left join lateral (
+        select action ->> 'url' as entry_url
+        from jsonb_array_elements(
+            case when jsonb_typeof(visits.payload -> 'actionDetails') = 'array'
+                then visits.payload -> 'actionDetails' else '[]'::jsonb end
+        ) with ordinality as actions (action, position)
+        where action ->> 'type' = 'action'
+        order by position
+        limit 1
+    ) as entry_pages on true
 
 ),
 
