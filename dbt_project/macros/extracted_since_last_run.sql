@@ -130,22 +130,25 @@
 
 {#-
     For a model built from Matomo's raw visits beside stg_matomo__visits (its orders, its goal conversions): the
-    raw visits stg_matomo__visits wrote since this model's own last run (their visit ids by its written_at index,
-    then each raw row by its key), true on a full build. So the model reads what staging took in (new visits and
-    changed ones) and nothing of what staging skipped (the extract window's re-read, unchanged re-pulls): reading
-    the raw window itself parsed every re-read visit's actions again for nothing. The model must be stamped
+    select of the raw visits stg_matomo__visits wrote since this model's own last run (their visit ids by its
+    written_at index, then each raw row by its key; every visit on a full build), each payload decompressed once
+    (macro payload_read_once). So the model reads what staging took in (new visits and changed ones) and nothing
+    of what staging skipped (the extract window's re-read, unchanged re-pulls): reading the raw window itself
+    parsed every re-read visit's actions again for nothing. The model must be stamped
     (incremental_by_record(..., stamped=true)) and declare `-- depends_on: {{ ref('stg_matomo__visits') }}`, as
     the ref below is only compiled on incremental runs.
-
-    source: the raw table's alias in the model.
 -#}
-{% macro visits_staged_since_last_run(source) -%}
-    {%- if is_incremental() -%}
-    {{ source }}.natural_key in (
+{% macro matomo_visits_staged_since_last_run() -%}
+    select
+        raw_record.natural_key,
+        raw_record.extracted_at,
+        {{ payload_read_once('raw_record') }} as payload
+    from {{ source('matomo', 'matomo__visits') }} as raw_record
+    {%- if is_incremental() %}
+    where raw_record.natural_key in (
         select visit_id from {{ ref('stg_matomo__visits') }}
         where {{ written_since_last_run() }}
     )
-    {%- else -%}
-    true
-    {%- endif -%}
+    {%- endif %}
+    offset 0
 {%- endmacro %}

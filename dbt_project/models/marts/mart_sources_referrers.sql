@@ -28,21 +28,8 @@ visits as (
         touch_id,
         customer_key,
         cast(date_trunc('month', touch_date) as date) as report_month,
-        coalesce(
-            traffic_source,
-            case when click_id_type = 'gclid' then 'google' end,
-            referrer_domain,
-            '(direct)'
-        ) as traffic_source,
-        coalesce(
-            traffic_medium,
-            case
-                when traffic_source is null and click_id_type = 'gclid' then 'cpc'
-                when traffic_source is null and referrer_domain is not null then 'referral'
-                when traffic_source is null then '(none)'
-                else '(not set)'
-            end
-        ) as traffic_medium,
+        {{ ga4_traffic_source() }} as traffic_source,
+        {{ ga4_traffic_medium() }} as traffic_medium,
         coalesce(referrer_domain, '(none)') as referrer_domain,
         channel
     from touchpoints

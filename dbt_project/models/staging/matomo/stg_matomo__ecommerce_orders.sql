@@ -3,22 +3,10 @@
 -- depends_on: {{ ref('stg_matomo__visits') }}
 with
 
-source as (
-
-    -- An order and the visit it was placed in are written together (int_matomo__touchpoints joins them).
-    select * from {{ source('matomo', 'matomo__visits') }} as raw_record
-    where {{ visits_staged_since_last_run('raw_record') }}
-
-),
-
 visits as (
 
-    select
-        natural_key,
-        extracted_at,
-        {{ payload_read_once('source') }} as payload
-    from source
-    offset 0
+    -- An order and the visit it was placed in are written together (int_matomo__touchpoints joins them).
+    {{ matomo_visits_staged_since_last_run() }}
 
 ),
 

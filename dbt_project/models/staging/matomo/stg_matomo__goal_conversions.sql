@@ -3,21 +3,9 @@
 -- depends_on: {{ ref('stg_matomo__visits') }}
 with
 
-source as (
-
-    select * from {{ source('matomo', 'matomo__visits') }} as raw_record
-    where {{ visits_staged_since_last_run('raw_record') }}
-
-),
-
 visits as (
 
-    select
-        natural_key,
-        extracted_at,
-        {{ payload_read_once('source') }} as payload
-    from source
-    offset 0
+    {{ matomo_visits_staged_since_last_run() }}
 
 ),
 

@@ -7,23 +7,17 @@
 -#}
 with
 
-source as (
-
-    select * from {{ source('matomo', 'matomo__visits') }} as raw_record
-    where {{ extracted_since_last_run('extracted_at') }}
-        and {{ record_changed('raw_record', 'visit_id') }}
-
-),
-
 visits as (
 
     -- One row per visit already (natural_key is the raw table's primary key); each payload decompressed once.
     select
-        natural_key,
-        extracted_at,
-        payload_hash,
-        {{ payload_read_once('source') }} as payload
-    from source
+        raw_record.natural_key,
+        raw_record.extracted_at,
+        raw_record.payload_hash,
+        {{ payload_read_once('raw_record') }} as payload
+    from {{ source('matomo', 'matomo__visits') }} as raw_record
+    where {{ extracted_since_last_run('raw_record.extracted_at') }}
+        and {{ record_changed('raw_record', 'visit_id') }}
     offset 0
 
 ),
