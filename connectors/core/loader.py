@@ -17,7 +17,8 @@ records are one page, or several pages a sync gathered into one commit (``page_e
    byte for byte (``payload_hash``), is dropped too: the stored row stays as it was, ``extracted_at`` included.
    Connectors re-pull a lookback window (Matomo's last two days, Mailchimp's 14 days of campaign activity), and
    most of what they re-pull has not changed; left alone, it is not re-read by dbt's incremental models, which
-   read raw by ``extracted_at`` (at 1,000,000 buyers, 135,000 of a day's Matomo visits were such re-pulls).
+   read raw by ``extracted_at`` (at 1,000,000 buyers, 377,991 of a day's 497,915 records, nearly all Mailchimp
+   activity).
 4. Every row to write goes in with one ``COPY raw.<table> ... (format binary)``: COPY's batched insert, no
    temporary table, no ``insert ... on conflict`` row by row. A first sync, the bulk of all loading, deletes
    nothing.
