@@ -13,11 +13,17 @@
     customers the changed touches belong to and the ones they left (previous_customer_key), whose remaining
     touches are rebuilt without them. A merge also makes a customer disappear: delete_customers_merged_away, the
     model's pre-hook, deletes the rows of every key a touch was moved away from.
+
+    A model names the touches it reads (incremental_per_customer's `reads`, macro touches_read): a customer whose
+    changed touches are all of other kinds keeps its rows. Most of a day's changed customers only received an
+    email; their sessions, purchases and journeys are what they were.
 -#}
 {#- The config of a model built per customer: delete+insert by customer_key, indexed on its own key (unique), the
-    customer and its watermark column, the merged-away customers deleted first. -#}
-{% macro incremental_per_customer(key_columns) -%}
+    customer and its watermark column, the merged-away customers deleted first. `reads`: the touches whose changes
+    the model must see (macro touches_read). -#}
+{% macro incremental_per_customer(key_columns, reads='all_touches') -%}
     {{ config(
+        meta={'touches_read': reads},
         materialized='incremental',
         unique_key='customer_key',
         incremental_strategy='delete+insert',
@@ -52,11 +58,13 @@
         select touches.customer_key
         from {{ ref('fct_touchpoints') }} as touches
         where touches.stitched_at > {{ watermark }}
+            and {{ touches_read('touches') }}
         union
         select touches.previous_customer_key
         from {{ ref('fct_touchpoints') }} as touches
         where touches.stitched_at > {{ watermark }}
             and touches.previous_customer_key is not null
+            and {{ touches_read('touches') }}
     )
     {%- else -%}
     true
@@ -71,8 +79,29 @@
         from {{ ref('fct_touchpoints') }}
         where stitched_at > {{ changed_touches_watermark() }}
             and previous_customer_key is not null
+            and {{ touches_read() }}
     )
     {%- else -%}
     select 1
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The touches the model being built reads (its incremental_per_customer `reads`), as a predicate on fct_touchpoints:
+    - all_touches: every kind (first touch, stages);
+    - web_visits: visits and the web shop's orders (fct_web_sessions);
+    - journey_touches: the touches that count in a path and the purchases (conversions, journeys, credits). -#}
+{% macro touches_read(alias=none) -%}
+    {%- set prefix = alias ~ '.' if alias else '' -%}
+    {%- set reads = config.get('meta', {}).get('touches_read', 'all_touches') -%}
+    {%- if reads == 'all_touches' -%}
+    true
+    {%- elif reads == 'web_visits' -%}
+    {{ prefix }}touch_type in ('web_visit', 'ecommerce_order')
+    {%- elif reads == 'journey_touches' -%}
+    ({{ prefix }}counts_in_path or {{ prefix }}is_conversion)
+    {%- else -%}
+    {%- do exceptions.raise_compiler_error(
+        'incremental_per_customer(reads=' ~ reads ~ '): use all_touches, web_visits or journey_touches') -%}
     {%- endif -%}
 {%- endmacro %}

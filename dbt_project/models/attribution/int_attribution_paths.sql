@@ -1,4 +1,4 @@
-{{ incremental_per_customer(['journey_id']) }}
+{{ incremental_per_customer(['journey_id'], reads='journey_touches') }}
 {#-
     Every journey as one row with its channel path, the input of the data-driven models (attribution/warehouse.py):
     each conversion's cycle (from int_conversion_touches), and each customer's open journey, the touches after

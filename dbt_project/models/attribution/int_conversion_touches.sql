@@ -1,4 +1,4 @@
-{{ incremental_per_customer(['conversion_id', 'touch_position']) }}
+{{ incremental_per_customer(['conversion_id', 'touch_position'], reads='journey_touches') }}
 {#-
     Each conversion's journey: the customer's touches that count in a path (core.fct_touchpoints.counts_in_path)
     after the previous purchase (fct_conversions.cycle_started_after) and at or before the conversion, within

@@ -1,4 +1,4 @@
-{{ incremental_per_customer(['conversion_id', 'touch_position', 'attribution_model']) }}
+{{ incremental_per_customer(['conversion_id', 'touch_position', 'attribution_model'], reads='journey_touches') }}
 {#-
     Every rule-based model's credit for every touch of every conversion's journey, stored: the eight rules
     (macros/attribution_rules.sql; each also a view in models/attribution/rules) over int_conversion_touches,

@@ -1,4 +1,4 @@
-{{ incremental_per_customer(['conversion_id']) }}
+{{ incremental_per_customer(['conversion_id'], reads='journey_touches') }}
 {#-
     The purchases (B2C web-shop orders and B2B won deals), each with its place in the customer's sequence of
     purchases, so that every conversion cycle has its own journey: the cycle of purchase n is the customer's

@@ -1,4 +1,4 @@
-{{ incremental_per_customer(['conversion_id']) }}
+{{ incremental_per_customer(['conversion_id'], reads='journey_touches') }}
 {#-
     Every conversion's journey as one row: the channels in the order the buyer met them, how many touches and days
     it took, where it started and what closed it. The journey is the one attribution credits
