@@ -15,16 +15,9 @@
     {{ return(['int_mailchimp__touchpoints', 'int_google_ads__touchpoints', 'int_matomo__touchpoints']) }}
 {%- endmacro %}
 
+{#- The identity link models: each incremental per link (macros/identity_links.sql). -#}
 {% macro identity_link_models() -%}
     {{ return(['int_hubspot__identity_links', 'int_mailchimp__identity_links', 'int_matomo__identity_links']) }}
-{%- endmacro %}
-
-{#-
-    The identity link models that are incremental and stamp the links they write (written_at): new links, or
-    links seen earlier than stored. int_identity_graph_edges reads only their new rows, the others whole.
--#}
-{% macro stamped_identity_link_models() -%}
-    {{ return(['int_matomo__identity_links']) }}
 {%- endmacro %}
 
 {% macro ad_performance_models() -%}

@@ -21,16 +21,15 @@
     (int_identities_stitched), its incremental scope search and the data tests read the table instead of
     re-parsing every source's links each time (issue 5). The indexes serve the scope search's lookups by node.
 
-    Incremental: a run computes the edges of the links it reads and writes only those that are new or whose
+    Incremental: a run computes the edges of the links the link models wrote since its last run (each stamps the
+    links it writes, new or re-observed: written_since_last_run) and writes only those that are new or whose
     observed_at changed, stamped with the run's start (written_at), so int_identities_stitched finds what changed
-    in the graph by an index range on written_at instead of comparing every edge with its stored result. It reads
-    the link models that stamp their rows (stamped_identity_link_models) by written_since_last_run, the others
-    whole; a link rule belongs to one source, so an edge's observations all come from one link model. A link a
-    source no longer shows stays until the full build (--full-refresh), as in int_identities_stitched
-    (docs/warehouse.md).
+    in the graph by an index range on written_at instead of comparing every edge with its stored result. A link
+    rule belongs to one source, so an edge's observations all come from one link model. A link a source no longer
+    shows stays until the full build (--full-refresh), as in int_identities_stitched (docs/warehouse.md).
 -#}
 {%- set new_links = {} %}
-{%- for model_name in stamped_identity_link_models() %}
+{%- for model_name in identity_link_models() %}
     {%- do new_links.update({model_name: written_since_last_run()}) %}
 {%- endfor %}
 with

@@ -1,9 +1,14 @@
+{{ incremental_identity_links() }}
 {#-
     Edges of the identity graph that HubSpot knows (docs/architecture.md, Seam 2b): a contact and its hashed email,
     its web account id and its loyalty card. Deals are not people and add no edge: their touches name the
     associated contact. HubSpot dates a property's value only in its history, which is not extracted for these
     properties, so a link is observed at the contact's creation for the email and at its last modification for
     the synced ids (the link existed by then).
+
+    Incremental: a run reads the contacts extracted since its last run and writes the links that are new or whose
+    observed_at changed, stamped written_at (int_identity_graph_edges reads those). A link a contact no longer
+    shows (a changed email, an archived contact) stays until the full build, as the graph's edges do.
 -#}
 with
 
@@ -11,6 +16,7 @@ contacts as (
 
     select * from {{ ref('stg_hubspot__contacts') }}
     where not is_archived
+        and {{ extracted_since_last_run() }}
 
 ),
 
@@ -22,7 +28,8 @@ email_links as (
         'email_hash' as identifier_type_b,
         email_hash as identifier_value_b,
         'hubspot_contact_email' as link_rule,
-        created_at as observed_at
+        created_at as observed_at,
+        extracted_at
     from contacts
     where email_hash is not null
 
@@ -36,7 +43,8 @@ app_user_links as (
         'app_user_id' as identifier_type_b,
         app_user_id as identifier_value_b,
         'hubspot_app_user_id' as link_rule,
-        updated_at as observed_at
+        updated_at as observed_at,
+        extracted_at
     from contacts
     where app_user_id is not null
 
@@ -50,19 +58,26 @@ loyalty_links as (
         'loyalty_id' as identifier_type_b,
         loyalty_id as identifier_value_b,
         'hubspot_loyalty_id' as link_rule,
-        updated_at as observed_at
+        updated_at as observed_at,
+        extracted_at
     from contacts
     where loyalty_id is not null
 
 ),
 
-final as (
+links as (
 
     select * from email_links
     union all
     select * from app_user_links
     union all
     select * from loyalty_links
+
+),
+
+final as (
+
+    {{ new_or_reobserved_links('links') }}
 
 )
 

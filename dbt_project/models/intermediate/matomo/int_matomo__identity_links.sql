@@ -1,16 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key=['identifier_value_a', 'identifier_type_b', 'identifier_value_b'],
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-        indexes=[
-            {'columns': ['identifier_value_a', 'identifier_type_b', 'identifier_value_b'], 'unique': true},
-            {'columns': ['written_at']},
-        ],
-        post_hook=written_rows_analyzed(),
-    )
-}}
+{{ incremental_identity_links(read_by_extract_time=false) }}
 {#-
     Matomo's edges of the identity graph (docs/architecture.md, Seam 2b), all deterministic: a visit's visitor id
     belongs to the account it was logged in as (`userId`, rule `matomo_login`) and to the click ids its landing URL
