@@ -4,8 +4,9 @@ The core is built once from the sandbox's HubSpot data. Then fct_touchpoints is 
 when something went wrong: every touch but the newest is aged past ``incremental_lookback_days`` (history: its
 ``recent_rows_column`` moved back), the newest touch lost its channel (a bad row the run wrote), an old touch lost
 its journey stage (a bad row of the past), and a copy of an old touch came back as a new row (a key doubled by the
-run). The project's own data tests then run as the daily DAG runs them and as the full build (``--full-refresh``)
-runs them; the table is put back afterwards.
+run). In int_identities_stitched every identifier is aged too but one, an old touch's, which the run relabelled to
+another customer (the touch was not moved along). The project's own data tests then run as the daily DAG runs them
+and as the full build (``--full-refresh``) runs them; the tables are put back afterwards.
 """
 
 from __future__ import annotations
@@ -21,14 +22,20 @@ from connectors.registry import ensure_raw_tables, extract
 from purchase_path.transform import DbtFailed, run_dbt
 
 TOUCHES = "core.fct_touchpoints"
-FINGERPRINT = f"select count(*), md5(string_agg(t::text, ',' order by t::text)) from {TOUCHES} as t"
+IDENTITIES = "intermediate.int_identities_stitched"
+FINGERPRINT = (
+    f"select count(*), md5(string_agg(t::text, ',' order by t::text)) from {TOUCHES} as t"
+    f" union all select count(*), md5(string_agg(i::text, ',' order by i::text)) from {IDENTITIES} as i"
+)
 AGE = "interval '10 days'"  # well past incremental_lookback_days (0.5)
 NEW_BAD_ROW_TEST = "not_null_fct_touchpoints_channel"
 OLD_BAD_ROW_TEST = "not_null_fct_touchpoints_journey_stage"
 KEY_TEST = "unique_fct_touchpoints_touch_id"
 # A child table rebuilt whole whose parent is the scoped fct_touchpoints: the parent must be read whole.
 PARENT_TEST = "relationships_fct_conversions_conversion_id__touch_id__ref_fct_touchpoints_"
-TESTS = (NEW_BAD_ROW_TEST, OLD_BAD_ROW_TEST, KEY_TEST, PARENT_TEST)
+# Reads the touches the run wrote and those of the identifiers it relabelled.
+STITCHING_TEST = "assert_touchpoints_follow_current_stitching"
+TESTS = (NEW_BAD_ROW_TEST, OLD_BAD_ROW_TEST, KEY_TEST, PARENT_TEST, STITCHING_TEST)
 
 
 def dbt_statuses(warehouse, target: Path, *args: str) -> dict[str, str]:
@@ -61,10 +68,13 @@ def runs(warehouse, world, sandbox, tmp_path_factory):
         touches = next(node for node in manifest["nodes"].values() if node["name"] == "fct_touchpoints")
         written_at = touches["config"]["meta"]["recent_rows_column"]  # when the run wrote a row
         with warehouse.connect(autocommit=True) as conn:
-            before = conn.execute(FINGERPRINT).fetchone()
-            newest, old = conn.execute(
-                f"select touch_id from {TOUCHES} order by {written_at} desc, touch_id limit 2"
+            before = conn.execute(FINGERPRINT).fetchall()
+            newest, old, relabelled = conn.execute(
+                f"select touch_id from {TOUCHES} order by {written_at} desc, touch_id limit 3"
             ).fetchall()
+            identifier = conn.execute(
+                f"select identifier_type, identifier_value from {TOUCHES} where touch_id = %s", relabelled
+            ).fetchone()
             channel = conn.execute(f"select channel from {TOUCHES} where touch_id = %s", newest).fetchone()[0]
             stage = conn.execute(f"select journey_stage from {TOUCHES} where touch_id = %s", old).fetchone()[0]
             unique_index = conn.execute(
@@ -83,6 +93,14 @@ def runs(warehouse, world, sandbox, tmp_path_factory):
                 " where ctid = %s::tid returning ctid::text",
                 (stage, copy[0]),
             ).fetchone()
+            conn.execute(f"update {IDENTITIES} set labelled_at = labelled_at - {AGE}")
+            relabel = (
+                f"update {IDENTITIES} set labelled_at = labelled_at + {AGE}, customer_key = customer_key || ':moved'"
+            )
+            moved = conn.execute(
+                relabel + " where (identifier_type, identifier_value) = (%s, %s) returning customer_key", identifier
+            ).fetchone()[0]
+            customer_key = moved.removesuffix(":moved")
         try:
             selection = ["--select", *TESTS]
             statuses = {
@@ -97,7 +115,16 @@ def runs(warehouse, world, sandbox, tmp_path_factory):
                 conn.execute(f"update {TOUCHES} set {written_at} = {written_at} + {AGE} where touch_id <> %s", newest)
                 conn.execute(f"update {TOUCHES} set journey_stage = %s where touch_id = %s", (stage, old[0]))
                 conn.execute(f"update {TOUCHES} set channel = %s where touch_id = %s", (channel, newest[0]))
-                after = conn.execute(FINGERPRINT).fetchone()
+                conn.execute(
+                    f"update {IDENTITIES} set labelled_at = labelled_at + {AGE}"
+                    " where (identifier_type, identifier_value) <> (%s, %s)",
+                    identifier,
+                )
+                conn.execute(
+                    f"update {IDENTITIES} set customer_key = %s where (identifier_type, identifier_value) = (%s, %s)",
+                    (customer_key, *identifier),
+                )
+                after = conn.execute(FINGERPRINT).fetchall()
     return statuses | {"put_back": before == after}
 
 
@@ -117,6 +144,11 @@ def test_a_new_row_repeating_an_old_key_fails_the_daily_unique_test(runs):
 def test_a_relationship_reads_its_parent_whole(runs):
     """Every conversion is a touch, also when the touch is old: the scoped fct_touchpoints is the parent here."""
     assert runs["daily"][PARENT_TEST] == "pass"
+
+
+def test_an_old_touch_of_a_relabelled_identifier_fails_the_daily_stitching_test(runs):
+    """The touch itself was not written by the run: its identifier's new customer is what the daily test follows."""
+    assert runs["daily"][STITCHING_TEST] == "fail"
 
 
 def test_every_incremental_model_says_which_rows_its_daily_tests_read(runs):
