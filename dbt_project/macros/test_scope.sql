@@ -13,9 +13,10 @@
       of its newest stamp, what the latest run that changed the model wrote (a lookback of days would make the
       daily run after a full build re-test every row that build stamped hours earlier).
       The column must be indexed (the bound and the filter are then index reads; without an index a scoped test
-      scans the table twice, not once). `tests/test_dbt_test_scope.py` holds every incremental model to declaring
+      scans the table twice, not once). A view over one incremental model may opt in with a column of that model
+      it shows (fct_email_activity: stitched_at), indexed there. `tests/test_dbt_test_scope.py` holds every incremental model to declaring
       one, or `all_rows` when a run may rewrite any row (then its tests read every row).
-    - Tables rebuilt whole (seeds, views, tables, the marts) are always tested whole.
+    - Tables rebuilt whole (seeds, tables, the marts) and views that do not opt in are always tested whole.
     - Uniqueness (`unique`, `unique_combination`) checks the keys of the recent rows against *every* row, so a new
       row that repeats an old key still fails (an index on the key makes that one lookup per recent key).
     - `relationships` scopes the child side only: the parent (`to`) is read whole, as dbt passes it as it is.
@@ -77,7 +78,7 @@
         and node.schema | lower == relation.schema | lower
         and node.alias | lower == relation.identifier | lower -%}
         {%- set column = node.config.meta.get('recent_rows_column') -%}
-        {%- if node.config.materialized == 'incremental' and column and column != 'all_rows' -%}
+        {%- if node.config.materialized in ('incremental', 'view') and column and column != 'all_rows' -%}
             {%- do return(column) -%}
         {%- endif -%}
     {%- endfor -%}
