@@ -10,6 +10,7 @@
             {'columns': ['touch_date', 'channel', 'customer_key', 'is_conversion', 'revenue']},
             {'columns': ['stitched_at']},
             {'columns': ['identifier_type', 'identifier_value']},
+            web_visits_by_source_index(),
         ],
         post_hook=["{{ restitch_customer_keys(this) }}"] + written_rows_analyzed(),
     )
@@ -26,7 +27,8 @@
     customer read the run's touches by stitched_at, and without fresh statistics PostgreSQL sees no row newer than
     its last analyze, plans for one, and nests loops over thousands. The index on (touch_date, channel,
     customer_key, is_conversion, revenue) is mart_channel_performance's grouping order with what it sums: the mart
-    reads it by an index-only scan instead of sorting every touch for its distinct customers per day and channel.
+    reads it by an index-only scan instead of sorting every touch for its distinct customers per day and channel;
+    macro web_visits_by_source_index does the same for mart_sources_referrers.
 
     Channel: the source's own channel when it states one, else the first matching rule of the seed
     channel_rules (by rule_order; patterns are case-insensitive regular expressions). Rules are evaluated once per

@@ -10,7 +10,8 @@
 -#}
 with
 
-touchpoints as (
+{#- not materialized: read in place by both its readers, so that each can use the fact's indexes #}
+touchpoints as not materialized (
 
     select * from {{ ref('fct_touchpoints') }}
 
@@ -22,37 +23,25 @@ conversion_touches as (
 
 ),
 
-visits as (
-
-    select
-        touch_id,
-        customer_key,
-        cast(date_trunc('month', touch_date) as date) as report_month,
-        {{ ga4_traffic_source() }} as traffic_source,
-        {{ ga4_traffic_medium() }} as traffic_medium,
-        coalesce(referrer_domain, '(none)') as referrer_domain,
-        channel
-    from touchpoints
-    where touch_type = 'web_visit'
-
-),
-
+{#- fct_touchpoints has an index on exactly these expressions (macro web_visits_by_source_index), which
+    PostgreSQL reads in order, without sorting every visit for the distinct visitors. -#}
 visit_counts as (
 
     select
-        report_month,
-        traffic_source,
-        traffic_medium,
-        referrer_domain,
+        {{ month_of('touch_date') }} as report_month,
+        {{ ga4_traffic_source() }} as traffic_source,
+        {{ ga4_traffic_medium() }} as traffic_medium,
+        coalesce(referrer_domain, '(none)') as referrer_domain,
         min(channel) as channel,
         count(*) as visits,
         count(distinct customer_key) as visitors
-    from visits
+    from touchpoints
+    where touch_type = 'web_visit'
     group by
-        report_month,
-        traffic_source,
-        traffic_medium,
-        referrer_domain
+        {{ month_of('touch_date') }},
+        {{ ga4_traffic_source() }},
+        {{ ga4_traffic_medium() }},
+        coalesce(referrer_domain, '(none)')
 
 ),
 
@@ -63,14 +52,15 @@ journey_visits as (
         conversion_touches.touch_position,
         conversion_touches.touch_count,
         conversion_touches.revenue,
-        cast(date_trunc('month', conversion_touches.conversion_date) as date) as report_month,
-        visits.traffic_source,
-        visits.traffic_medium,
-        visits.referrer_domain,
-        visits.channel
+        {{ month_of('conversion_touches.conversion_date') }} as report_month,
+        {{ ga4_traffic_source() }} as traffic_source,
+        {{ ga4_traffic_medium() }} as traffic_medium,
+        coalesce(touchpoints.referrer_domain, '(none)') as referrer_domain,
+        touchpoints.channel
     from conversion_touches
-    inner join visits
-        on visits.touch_id = conversion_touches.touch_id
+    inner join touchpoints
+        on touchpoints.touch_id = conversion_touches.touch_id
+    where touchpoints.touch_type = 'web_visit'
 
 ),
 
