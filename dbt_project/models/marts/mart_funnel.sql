@@ -12,77 +12,72 @@ stages_reached as (
 
 ),
 
-stage_order as (
+{#- One pass over the customers: each cohort's counts and medians for every stage at once, then a row per stage.
+    (Crossing every customer with the five stages first made PostgreSQL sort five rows per customer.) -#}
+{%- set stages = [
+    ('awareness', none),
+    ('consideration', 'awareness'),
+    ('purchase', 'consideration'),
+    ('retention', 'purchase'),
+    ('advocacy', 'retention'),
+] %}
 
-    select * from (
-        values
-            (1, 'awareness'),
-            (2, 'consideration'),
-            (3, 'purchase'),
-            (4, 'retention'),
-            (5, 'advocacy')
-    ) as stages (stage_order, journey_stage)
-
-),
-
-customer_stages as (
+cohorts as (
 
     select
-        customer_key,
         cast(date_trunc('month', {{ local_date('awareness_at', var('report_timezone')) }}) as date)
             as first_touch_month,
         coalesce(first_touch_channel, 'other') as first_touch_channel,
-        stage_order.stage_order,
-        stage_order.journey_stage,
-        case stage_order.journey_stage
-            when 'awareness' then awareness_at
-            when 'consideration' then consideration_at
-            when 'purchase' then purchase_at
-            when 'retention' then retention_at
-            when 'advocacy' then advocacy_at
-        end as reached_at,
-        case stage_order.journey_stage
-            when 'consideration' then awareness_at
-            when 'purchase' then consideration_at
-            when 'retention' then purchase_at
-            when 'advocacy' then retention_at
-        end as previous_reached_at
+        count(*) as people_in_cohort
+        {%- for stage, previous in stages %},
+        count({{ stage }}_at) as {{ stage }}_reached
+        {%- if previous %},
+        count({{ previous }}_at) as {{ stage }}_previous_reached,
+        -- reached from the previous stage: both reached, this one not before it
+        count(*) filter (where {{ stage }}_at >= {{ previous }}_at) as {{ stage }}_from_previous,
+        percentile_cont(0.5) within group (
+            order by extract(epoch from {{ stage }}_at - {{ previous }}_at) / 86400.0
+        ) filter (where {{ stage }}_at >= {{ previous }}_at) as {{ stage }}_median_days
+        {%- endif %}
+        {%- endfor %}
     from stages_reached
-    cross join stage_order
-
-),
-
-steps as (
-
-    select
-        *,
-        reached_at is not null
-            and previous_reached_at is not null
-            and reached_at >= previous_reached_at as reached_from_previous,
-        extract(epoch from reached_at - previous_reached_at) / 86400.0 as days_from_previous
-    from customer_stages
+    group by 1, 2
 
 ),
 
 cohort_stages as (
 
     select
-        first_touch_month,
-        first_touch_channel,
+        cohorts.first_touch_month,
+        cohorts.first_touch_channel,
+        stages.stage_order,
+        stages.journey_stage,
+        stages.people_reached,
+        stages.people_at_previous_stage,
+        stages.people_from_previous_stage,
+        stages.median_days_from_previous_stage,
+        cohorts.people_in_cohort
+    from cohorts
+    cross join lateral (
+        values
+        {%- for stage, previous in stages %}
+            (
+                {{ loop.index }},
+                '{{ stage }}',
+                {{ stage }}_reached,
+                {{ stage ~ '_previous_reached' if previous else 'cast(null as bigint)' }},
+                {{ stage ~ '_from_previous' if previous else 'cast(null as bigint)' }},
+                {{ stage ~ '_median_days' if previous else 'cast(null as double precision)' }}
+            ){{ ',' if not loop.last }}
+        {%- endfor %}
+    ) as stages (
         stage_order,
         journey_stage,
-        count(*) filter (where reached_at is not null) as people_reached,
-        count(*) filter (where previous_reached_at is not null) as people_at_previous_stage,
-        count(*) filter (where reached_from_previous) as people_from_previous_stage,
-        percentile_cont(0.5) within group (order by days_from_previous) filter (where reached_from_previous)
-            as median_days_from_previous_stage,
-        count(*) as people_in_cohort
-    from steps
-    group by
-        first_touch_month,
-        first_touch_channel,
-        stage_order,
-        journey_stage
+        people_reached,
+        people_at_previous_stage,
+        people_from_previous_stage,
+        median_days_from_previous_stage
+    )
 
 ),
 
