@@ -20,8 +20,8 @@
 -#}
 {#- The config of a model built per customer: delete+insert by customer_key, indexed on its own key (unique), the
     customer and its watermark column, the merged-away customers deleted first. `reads`: the touches whose changes
-    the model must see (macro touches_read). -#}
-{% macro incremental_per_customer(key_columns, reads='all_touches') -%}
+    the model must see (macro touches_read); `indexes`: more indexes (dbt's index configs). -#}
+{% macro incremental_per_customer(key_columns, reads='all_touches', indexes=[]) -%}
     {{ config(
         meta={'touches_read': reads},
         materialized='incremental',
@@ -30,7 +30,8 @@
         on_schema_change='fail',
         indexes=[{'columns': key_columns, 'unique': true}]
             + ([] if key_columns == ['customer_key'] else [{'columns': ['customer_key']}])
-            + [{'columns': ['touches_stitched_at']}],
+            + [{'columns': ['touches_stitched_at']}]
+            + indexes,
         pre_hook="{{ delete_customers_merged_away() }}",
     ) }}
 {%- endmacro %}

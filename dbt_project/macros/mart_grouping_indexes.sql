@@ -1,9 +1,12 @@
 {#-
-    An index of fct_touchpoints in mart_sources_referrers' grouping order: the visit's month, its GA4-filled source
-    and medium, its referrer, then the customer, with every column those read (so PostgreSQL reads the index
-    alone, in order, and counts distinct visitors without sorting every visit). The expressions come from the
-    macros the mart groups by; PostgreSQL matches an index expression to a query's only when they are the same.
+    Indexes in a mart's grouping order, for the marts that count distinct customers over all history: the
+    grouping expressions, then the customer, then every column the aggregate reads, so that PostgreSQL reads the
+    index alone, in order, and counts without sorting every row on every run. The expressions come from the
+    macros the mart groups by: PostgreSQL matches an index expression to a query's only when they are the same.
+    The model the index is on must be vacuumed for an index-only scan (autovacuum does it after each build).
 -#}
+
+{#- fct_touchpoints, for mart_sources_referrers: visits by month, GA4-filled source and medium, referrer. -#}
 {% macro web_visits_by_source_index() -%}
     {%- do return({'columns': [
         'touch_type',
@@ -18,5 +21,19 @@
         'traffic_medium',
         'referrer_domain',
         'click_id_type',
+    ]}) -%}
+{%- endmacro %}
+
+{#- fct_web_sessions, for mart_content_engagement: sessions by month and landing page. -#}
+{% macro sessions_by_landing_page_index() -%}
+    {%- do return({'columns': [
+        '(' ~ month_of('session_date') ~ ')',
+        "(coalesce(landing_page, '(not set)'))",
+        'customer_key',
+        'is_bounce',
+        'engagement_seconds',
+        'has_order',
+        'session_date',
+        'landing_page',
     ]}) -%}
 {%- endmacro %}

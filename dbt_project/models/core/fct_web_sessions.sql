@@ -1,4 +1,4 @@
-{{ incremental_per_customer(['session_id'], reads='web_visits') }}
+{{ incremental_per_customer(['session_id'], reads='web_visits', indexes=[sessions_by_landing_page_index()]) }}
 {#-
     A customer's web sessions across devices and analytics tools. The web analytics report visits per device and
     cookie; once stitched, one customer's visits that follow one another within session_timeout_minutes (from the

@@ -25,10 +25,12 @@ touchpoints as (
 
 ),
 
+{#- fct_web_sessions has an index on exactly this grouping (macro sessions_by_landing_page_index), which PostgreSQL
+    reads in order, without sorting every session for the distinct visitors. -#}
 page_sessions as (
 
     select
-        cast(date_trunc('month', session_date) as date) as session_month,
+        {{ month_of('session_date') }} as session_month,
         coalesce(landing_page, '(not set)') as landing_page,
         count(*) as sessions,
         count(distinct customer_key) as visitors,
@@ -37,7 +39,7 @@ page_sessions as (
         count(*) filter (where has_order) as sessions_with_order
     from web_sessions
     group by
-        cast(date_trunc('month', session_date) as date),
+        {{ month_of('session_date') }},
         coalesce(landing_page, '(not set)')
 
 ),
@@ -45,7 +47,7 @@ page_sessions as (
 journey_landings as (
 
     select
-        cast(date_trunc('month', touchpoints.touch_date) as date) as session_month,
+        {{ month_of('touchpoints.touch_date') }} as session_month,
         coalesce(touchpoints.landing_page, '(not set)') as landing_page,
         count(distinct conversion_touches.conversion_id) as purchases_in_journeys
     from conversion_touches
@@ -53,7 +55,7 @@ journey_landings as (
         on touchpoints.touch_id = conversion_touches.touch_id
     where touchpoints.touch_type = 'web_visit'
     group by
-        cast(date_trunc('month', touchpoints.touch_date) as date),
+        {{ month_of('touchpoints.touch_date') }},
         coalesce(touchpoints.landing_page, '(not set)')
 
 ),

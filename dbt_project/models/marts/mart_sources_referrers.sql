@@ -23,7 +23,7 @@ conversion_touches as (
 
 ),
 
-{#- fct_touchpoints has an index on exactly these expressions (macro web_visits_by_source_index), which
+{#- fct_touchpoints has an index on exactly these expressions (macro web_visits_by_source_index, macros/mart_grouping_indexes.sql), which
     PostgreSQL reads in order, without sorting every visit for the distinct visitors. -#}
 visit_counts as (
 
