@@ -6,6 +6,10 @@
     channel (touch_id null, is_stand_in true), GA4's "(direct) / (none)", so that every model credits every
     conversion.
 
+    Each touch keeps where it came from (its type, source system, landing page and the traffic source, medium,
+    referrer and click id the web analytics recorded), so that the marts reading journeys need not look the
+    touch up in the fact.
+
     Incremental per customer (macro customers_with_changed_touches): a run rebuilds the journeys of the customers
     whose touches changed since its last run (a new touch, a new purchase that cuts a cycle, a merge).
 -#}
@@ -40,6 +44,13 @@ path_touches as (
         occurred_at,
         channel,
         campaign,
+        touch_type,
+        source_system,
+        landing_page,
+        traffic_source,
+        traffic_medium,
+        referrer_domain,
+        click_id_type,
         stitched_at
     from touchpoints
     where counts_in_path
@@ -55,6 +66,13 @@ cycle_touches as (
         path_touches.occurred_at,
         path_touches.channel,
         path_touches.campaign,
+        path_touches.touch_type,
+        path_touches.source_system,
+        path_touches.landing_page,
+        path_touches.traffic_source,
+        path_touches.traffic_medium,
+        path_touches.referrer_domain,
+        path_touches.click_id_type,
         path_touches.stitched_at
     from conversions
     inner join path_touches
@@ -84,6 +102,13 @@ journey_touches as (
         coalesce(cycle_touches.occurred_at, conversions.converted_at) as occurred_at,
         coalesce(cycle_touches.channel, '{{ direct_channel }}') as channel,
         cycle_touches.campaign,
+        cycle_touches.touch_type,
+        cycle_touches.source_system,
+        cycle_touches.landing_page,
+        cycle_touches.traffic_source,
+        cycle_touches.traffic_medium,
+        cycle_touches.referrer_domain,
+        cycle_touches.click_id_type,
         cycle_touches.touch_id is null as is_stand_in,
         greatest(cycle_touches.stitched_at, conversions.touches_stitched_at) as stitched_at
     from conversions
@@ -116,6 +141,13 @@ final as (
         cast(occurred_at as timestamptz) as occurred_at,
         cast(channel as text) as channel,
         cast(campaign as text) as campaign,
+        cast(touch_type as text) as touch_type,
+        cast(source_system as text) as source_system,
+        cast(landing_page as text) as landing_page,
+        cast(traffic_source as text) as traffic_source,
+        cast(traffic_medium as text) as traffic_medium,
+        cast(referrer_domain as text) as referrer_domain,
+        cast(click_id_type as text) as click_id_type,
         cast(coalesce(is_paid, false) as boolean) as is_paid,
         cast(channel = '{{ direct_channel }}' as boolean) as is_direct,
         cast(extract(epoch from (converted_at - occurred_at)) / 86400.0 as double precision) as days_before_conversion,

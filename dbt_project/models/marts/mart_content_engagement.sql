@@ -19,12 +19,6 @@ conversion_touches as (
 
 ),
 
-touchpoints as (
-
-    select * from {{ ref('fct_touchpoints') }}
-
-),
-
 {#- fct_web_sessions has an index on exactly this grouping (macro sessions_by_landing_page_index), which PostgreSQL
     reads in order, without sorting every session for the distinct visitors. -#}
 page_sessions as (
@@ -47,16 +41,14 @@ page_sessions as (
 journey_landings as (
 
     select
-        {{ month_of('touchpoints.touch_date') }} as session_month,
-        coalesce(touchpoints.landing_page, '(not set)') as landing_page,
-        count(distinct conversion_touches.conversion_id) as purchases_in_journeys
+        {{ month_of(local_date('occurred_at', var('report_timezone'))) }} as session_month,
+        coalesce(landing_page, '(not set)') as landing_page,
+        count(distinct conversion_id) as purchases_in_journeys
     from conversion_touches
-    inner join touchpoints
-        on touchpoints.touch_id = conversion_touches.touch_id
-    where touchpoints.touch_type = 'web_visit'
+    where touch_type = 'web_visit'
     group by
-        {{ month_of('touchpoints.touch_date') }},
-        coalesce(touchpoints.landing_page, '(not set)')
+        {{ month_of(local_date('occurred_at', var('report_timezone'))) }},
+        coalesce(landing_page, '(not set)')
 
 ),
 

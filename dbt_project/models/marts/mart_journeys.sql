@@ -9,30 +9,13 @@
     Incremental per customer (macro customers_with_changed_touches), like int_conversion_touches that it reads: a
     run rebuilds the journeys of the customers whose touches changed since its last run.
 -#}
+-- depends_on: {{ ref('fct_touchpoints') }} (read by customers_with_changed_touches)
 with
 
 conversion_touches as (
 
     select * from {{ ref('int_conversion_touches') }}
     where {{ customers_with_changed_touches() }}
-
-),
-
-touchpoints as (
-
-    select * from {{ ref('fct_touchpoints') }}
-
-),
-
-journey_touches as (
-
-    select
-        conversion_touches.*,
-        touchpoints.landing_page,
-        touchpoints.source_system
-    from conversion_touches
-    left join touchpoints
-        on touchpoints.touch_id = conversion_touches.touch_id
 
 ),
 
@@ -52,7 +35,7 @@ journeys as (
         min(occurred_at) filter (where not is_stand_in) as first_touch_at,
         min(occurred_at) filter (where touch_position = touch_count and not is_stand_in) as last_touch_at,
         max(touches_stitched_at) as touches_stitched_at
-    from journey_touches
+    from conversion_touches
     group by conversion_id
 
 ),
@@ -65,7 +48,7 @@ first_touches as (
         campaign as first_campaign,
         landing_page as entry_point,
         source_system as entry_source_system
-    from journey_touches
+    from conversion_touches
     where touch_position = 1
 
 ),
@@ -76,7 +59,7 @@ last_touches as (
         conversion_id,
         channel as last_channel,
         campaign as last_campaign
-    from journey_touches
+    from conversion_touches
     where touch_position = touch_count
 
 ),

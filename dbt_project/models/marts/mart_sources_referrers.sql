@@ -10,8 +10,7 @@
 -#}
 with
 
-{#- not materialized: read in place by both its readers, so that each can use the fact's indexes #}
-touchpoints as not materialized (
+touchpoints as (
 
     select * from {{ ref('fct_touchpoints') }}
 
@@ -23,8 +22,9 @@ conversion_touches as (
 
 ),
 
-{#- fct_touchpoints has an index on exactly these expressions (macro web_visits_by_source_index, macros/mart_grouping_indexes.sql), which
-    PostgreSQL reads in order, without sorting every visit for the distinct visitors. -#}
+{#- fct_touchpoints has an index on exactly these expressions (macro web_visits_by_source_index in
+    macros/mart_grouping_indexes.sql), which PostgreSQL reads in order, without sorting every visit for the
+    distinct visitors. -#}
 visit_counts as (
 
     select
@@ -48,19 +48,17 @@ visit_counts as (
 journey_visits as (
 
     select
-        conversion_touches.conversion_id,
-        conversion_touches.touch_position,
-        conversion_touches.touch_count,
-        conversion_touches.revenue,
-        {{ month_of('conversion_touches.conversion_date') }} as report_month,
+        conversion_id,
+        touch_position,
+        touch_count,
+        revenue,
+        {{ month_of('conversion_date') }} as report_month,
         {{ ga4_traffic_source() }} as traffic_source,
         {{ ga4_traffic_medium() }} as traffic_medium,
-        coalesce(touchpoints.referrer_domain, '(none)') as referrer_domain,
-        touchpoints.channel
+        coalesce(referrer_domain, '(none)') as referrer_domain,
+        channel
     from conversion_touches
-    inner join touchpoints
-        on touchpoints.touch_id = conversion_touches.touch_id
-    where touchpoints.touch_type = 'web_visit'
+    where touch_type = 'web_visit'
 
 ),
 
