@@ -15,8 +15,8 @@
     model's pre-hook, deletes the rows of every key a touch was moved away from.
 
     A model names the touches it reads (incremental_per_customer's `reads`, macro touches_read): a customer whose
-    changed touches are all of other kinds keeps its rows. Most of a day's changed customers only received an
-    email; their sessions, purchases and journeys are what they were.
+    changed touches are all of other kinds keeps its rows: one who only opened an email has the sessions, purchases
+    and journeys it had (at 50,000 buyers, a fifth to a third of a day's changed customers).
 -#}
 {#- The config of a model built per customer: delete+insert by customer_key, indexed on its own key (unique), the
     customer and its watermark column, the merged-away customers deleted first. `reads`: the touches whose changes
