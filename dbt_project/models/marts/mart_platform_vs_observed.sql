@@ -61,11 +61,8 @@ claimed as (
 platform_clicks as (
 
     select
-        touchpoints.touch_id,
-        touchpoints.occurred_at,
         touchpoints.touch_date,
-        platforms.platform,
-        platforms.click_window_days
+        platforms.platform
     from touchpoints
     inner join platforms
         on platforms.click_id_type = touchpoints.click_id_type
@@ -86,21 +83,24 @@ observed_clicks as (
 
 ),
 
+{#- The clicks in purchase journeys come from int_conversion_touches, which keeps each touch's click id: no second
+    look-up of the fact's visits. -#}
 converting_clicks as (
 
     select
         conversion_touches.conversion_id,
         conversion_touches.revenue,
-        platform_clicks.platform,
-        platform_clicks.touch_date,
+        platforms.platform,
+        {{ local_date('conversion_touches.occurred_at', var('report_timezone')) }} as touch_date,
         row_number() over (
-            partition by conversion_touches.conversion_id, platform_clicks.platform
-            order by platform_clicks.occurred_at desc, platform_clicks.touch_id desc
+            partition by conversion_touches.conversion_id, platforms.platform
+            order by conversion_touches.occurred_at desc, conversion_touches.touch_id desc
         ) as recency
     from conversion_touches
-    inner join platform_clicks
-        on platform_clicks.touch_id = conversion_touches.touch_id
-    where conversion_touches.days_before_conversion <= platform_clicks.click_window_days
+    inner join platforms
+        on platforms.click_id_type = conversion_touches.click_id_type
+    where conversion_touches.touch_type = 'web_visit'
+        and conversion_touches.days_before_conversion <= platforms.click_window_days
 
 ),
 
