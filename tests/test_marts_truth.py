@@ -222,6 +222,92 @@ def test_funnel_narrows_stage_by_stage(warehouse, marts_built):
     assert reached["awareness"] >= reached["consideration"] >= reached["purchase"] >= reached["retention"] > 0
 
 
+# mart_sources_referrers counted straight from the facts, every distinct count over all customers at once and each
+# journey's visits looked up in the fact. The mart reads an index of the fact in its grouping order and the visit
+# columns int_conversion_touches keeps, so this is what it must equal.
+SOURCES_REFERRERS_FROM_FACTS = """
+with visits as (
+    select touch_id, customer_key, cast(date_trunc('month', touch_date) as date) as report_month,
+        coalesce(traffic_source, case when click_id_type = 'gclid' then 'google' end, referrer_domain, '(direct)')
+            as traffic_source,
+        coalesce(traffic_medium, case
+            when traffic_source is null and click_id_type = 'gclid' then 'cpc'
+            when traffic_source is null and referrer_domain is not null then 'referral'
+            when traffic_source is null then '(none)' else '(not set)' end) as traffic_medium,
+        coalesce(referrer_domain, '(none)') as referrer_domain
+    from core.fct_touchpoints where touch_type = 'web_visit'
+),
+by_visit as (
+    select report_month, traffic_source, traffic_medium, referrer_domain,
+        count(*) as visits, count(distinct customer_key) as visitors
+    from visits group by 1, 2, 3, 4
+),
+by_purchase as (
+    select cast(date_trunc('month', journey.conversion_date) as date) as report_month,
+        visits.traffic_source, visits.traffic_medium, visits.referrer_domain,
+        count(distinct journey.conversion_id) filter (where journey.touch_position = 1) as first_touch,
+        count(distinct journey.conversion_id) filter (where journey.touch_position = journey.touch_count)
+            as last_touch,
+        count(distinct journey.conversion_id) as assisted,
+        sum(journey.revenue) filter (where journey.touch_position = journey.touch_count) as revenue
+    from core.int_conversion_touches as journey
+    inner join visits on visits.touch_id = journey.touch_id
+    group by 1, 2, 3, 4
+)
+select report_month, traffic_source, traffic_medium, referrer_domain, coalesce(visits, 0), coalesce(visitors, 0),
+    coalesce(first_touch, 0), coalesce(last_touch, 0), coalesce(assisted, 0), coalesce(revenue, 0)
+from by_visit full outer join by_purchase using (report_month, traffic_source, traffic_medium, referrer_domain)
+"""
+
+
+def test_sources_referrers_count_each_visitor_and_purchase_once(warehouse, marts_built):
+    mart = _query(
+        warehouse,
+        "select report_month, traffic_source, traffic_medium, referrer_domain, visits, visitors,"
+        " first_touch_conversions, last_touch_conversions, assisted_conversions, last_touch_revenue"
+        " from marts.mart_sources_referrers",
+    )
+    from_facts = _query(warehouse, SOURCES_REFERRERS_FROM_FACTS)
+    assert sum(row[6] for row in mart) > 0, "no purchase began with a web visit"
+    assert sorted(mart) == sorted(from_facts)
+
+
+# mart_content_engagement counted straight from the facts (the mart reads an index of fct_web_sessions and the
+# landing pages int_conversion_touches keeps).
+CONTENT_ENGAGEMENT_FROM_FACTS = """
+with pages as (
+    select cast(date_trunc('month', session_date) as date) as session_month,
+        coalesce(landing_page, '(not set)') as landing_page, count(*) as sessions,
+        count(distinct customer_key) as visitors, count(*) filter (where is_bounce) as bounces,
+        avg(coalesce(engagement_seconds, 0)) as engagement, count(*) filter (where has_order) as with_order
+    from core.fct_web_sessions group by 1, 2
+),
+landings as (
+    select cast(date_trunc('month', touch.touch_date) as date) as session_month,
+        coalesce(touch.landing_page, '(not set)') as landing_page,
+        count(distinct journey.conversion_id) as purchases
+    from core.int_conversion_touches as journey
+    inner join core.fct_touchpoints as touch on touch.touch_id = journey.touch_id
+    where touch.touch_type = 'web_visit'
+    group by 1, 2
+)
+select session_month, landing_page, sessions, visitors, bounces, cast(engagement as double precision), with_order,
+    coalesce(purchases, 0)
+from pages left join landings using (session_month, landing_page)
+"""
+
+
+def test_content_engagement_counts_each_visitor_and_purchase_once(warehouse, marts_built):
+    mart = _query(
+        warehouse,
+        "select session_month, landing_page, sessions, visitors, bounces, average_engagement_seconds,"
+        " sessions_with_order, purchases_in_journeys from marts.mart_content_engagement",
+    )
+    from_facts = _query(warehouse, CONTENT_ENGAGEMENT_FROM_FACTS)
+    assert sum(row[7] for row in mart) > 0, "no purchase journey has a web visit"
+    assert sorted(mart) == sorted(from_facts)
+
+
 def _platform_totals(warehouse) -> dict[str, tuple]:
     rows = _query(
         warehouse,
