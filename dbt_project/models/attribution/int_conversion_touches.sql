@@ -14,6 +14,10 @@
     whose touches changed since its last run (a new touch, a new purchase that cuts a cycle, a merge).
 -#}
 {%- set direct_channel = var('attribution_direct_channel', 'direct') -%}
+{#- where each touch came from, kept for the marts (above) #}
+{%- set touch_origin_columns = [
+    'touch_type', 'source_system', 'landing_page', 'traffic_source', 'traffic_medium', 'referrer_domain', 'click_id_type',
+] -%}
 
 with
 
@@ -44,13 +48,9 @@ path_touches as (
         occurred_at,
         channel,
         campaign,
-        touch_type,
-        source_system,
-        landing_page,
-        traffic_source,
-        traffic_medium,
-        referrer_domain,
-        click_id_type,
+        {%- for column in touch_origin_columns %}
+        {{ column }},
+        {%- endfor %}
         stitched_at
     from touchpoints
     where counts_in_path
@@ -66,13 +66,9 @@ cycle_touches as (
         path_touches.occurred_at,
         path_touches.channel,
         path_touches.campaign,
-        path_touches.touch_type,
-        path_touches.source_system,
-        path_touches.landing_page,
-        path_touches.traffic_source,
-        path_touches.traffic_medium,
-        path_touches.referrer_domain,
-        path_touches.click_id_type,
+        {%- for column in touch_origin_columns %}
+        path_touches.{{ column }},
+        {%- endfor %}
         path_touches.stitched_at
     from conversions
     inner join path_touches
@@ -102,13 +98,9 @@ journey_touches as (
         coalesce(cycle_touches.occurred_at, conversions.converted_at) as occurred_at,
         coalesce(cycle_touches.channel, '{{ direct_channel }}') as channel,
         cycle_touches.campaign,
-        cycle_touches.touch_type,
-        cycle_touches.source_system,
-        cycle_touches.landing_page,
-        cycle_touches.traffic_source,
-        cycle_touches.traffic_medium,
-        cycle_touches.referrer_domain,
-        cycle_touches.click_id_type,
+        {%- for column in touch_origin_columns %}
+        cycle_touches.{{ column }},
+        {%- endfor %}
         cycle_touches.touch_id is null as is_stand_in,
         greatest(cycle_touches.stitched_at, conversions.touches_stitched_at) as stitched_at
     from conversions
@@ -141,13 +133,9 @@ final as (
         cast(occurred_at as timestamptz) as occurred_at,
         cast(channel as text) as channel,
         cast(campaign as text) as campaign,
-        cast(touch_type as text) as touch_type,
-        cast(source_system as text) as source_system,
-        cast(landing_page as text) as landing_page,
-        cast(traffic_source as text) as traffic_source,
-        cast(traffic_medium as text) as traffic_medium,
-        cast(referrer_domain as text) as referrer_domain,
-        cast(click_id_type as text) as click_id_type,
+        {%- for column in touch_origin_columns %}
+        cast({{ column }} as text) as {{ column }},
+        {%- endfor %}
         cast(coalesce(is_paid, false) as boolean) as is_paid,
         cast(channel = '{{ direct_channel }}' as boolean) as is_direct,
         cast(extract(epoch from (converted_at - occurred_at)) / 86400.0 as double precision) as days_before_conversion,

@@ -32,9 +32,7 @@ page_sessions as (
         avg(coalesce(engagement_seconds, 0)) as average_engagement_seconds,
         count(*) filter (where has_order) as sessions_with_order
     from web_sessions
-    group by
-        {{ month_of('session_date') }},
-        coalesce(landing_page, '(not set)')
+    group by 1, 2
 
 ),
 
@@ -46,9 +44,7 @@ journey_landings as (
         count(distinct conversion_id) as purchases_in_journeys
     from conversion_touches
     where touch_type = 'web_visit'
-    group by
-        {{ month_of(local_date('occurred_at', var('report_timezone'))) }},
-        coalesce(landing_page, '(not set)')
+    group by 1, 2
 
 ),
 

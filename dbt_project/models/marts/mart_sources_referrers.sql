@@ -37,11 +37,7 @@ visit_counts as (
         count(distinct customer_key) as visitors
     from touchpoints
     where touch_type = 'web_visit'
-    group by
-        {{ month_of('touch_date') }},
-        {{ ga4_traffic_source() }},
-        {{ ga4_traffic_medium() }},
-        coalesce(referrer_domain, '(none)')
+    group by 1, 2, 3, 4
 
 ),
 
